@@ -1,0 +1,46 @@
+# defaults_policy: PGXS build
+#
+#   make test   install what is missing, build with -Werror, run every suite
+#   make demo   install what is missing, build, show the extension at work
+#
+# Both work on a machine without PostgreSQL's server headers: the PGXS
+# include is guarded, and test/harness.sh installs them first.
+
+EXTENSION   = defaults_policy
+MODULE_big  = defaults_policy
+OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA        = $(sort $(wildcard defaults_policy--*.sql))
+PGFILEDESC  = "defaults_policy - named, validated column defaults"
+
+REGRESS     = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=results_regress
+ISOLATION   = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=results_isolation
+TAP_TESTS   = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+EXTRA_CLEAN = results_regress results_isolation tmp_check
+
+PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+ifdef WERROR
+PG_CPPFLAGS += -Werror
+endif
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all:
+	@echo "PostgreSQL's server headers (PGXS) are not installed." >&2
+	@echo "Run 'make test' or 'make demo', which install them, or: apt-get install postgresql-server-dev-15" >&2
+	@exit 1
+endif
+
+.PHONY: test demo bench
+test:
+	@bash test/harness.sh test
+demo:
+	@bash test/harness.sh demo
+bench:
+	@bash test/harness.sh bench

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+#
+# test/harness.sh: what "make test", "make demo" and "make bench" run.
+#
+#   test    install what is missing, build with -Werror, install, run
+#           pg_regress and the isolation specs against a throwaway cluster
+#           (pg_virtualenv), then the TAP tests as an unprivileged user;
+#           ends with one line "N passed, N failed" over all suites
+#   demo    install what is missing, build, install, and run test/demo.sql
+#           in a throwaway cluster
+#   bench   the benchmarks under test/bench, in a throwaway cluster
+#
+# Runs as root on a fresh Debian 12 machine: initdb refuses root, so the
+# TAP tests run as the postgres user on a copy of the tree.
+#
+set -euo pipefail
+
+PGVER=15
+PGBIN=/usr/lib/postgresql/$PGVER/bin
+PGXSDIR=/usr/lib/postgresql/$PGVER/lib/pgxs
+TAP_USER=${TAP_USER:-postgres}
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+say() { printf '==> %s\n' "$*"; }
+
+# Install the Debian packages the build and the suites need, if missing.
+install_missing() {
+	local missing=()
+
+	[ -x "$PGBIN/postgres" ] || missing+=("postgresql-$PGVER")
+	[ -f "$PGXSDIR/src/makefiles/pgxs.mk" ] || missing+=("postgresql-server-dev-$PGVER")
+	command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
+	perl -MIPC::Run -e 1 2>/dev/null || missing+=(libipc-run-perl)
+	command -v prove >/dev/null || missing+=(perl)
+	command -v make >/dev/null || missing+=(make)
+	command -v gcc >/dev/null || missing+=(gcc)
+	command -v runuser >/dev/null || missing+=(util-linux)
+
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]}; run as root, or install them first" >&2
+		exit 1
+	fi
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build_and_install() {
+	say "building (warnings are errors) and installing"
+	make -s clean >/dev/null
+	make -s WERROR=1
+	make -s install >/dev/null
+}
+
+# Inside pg_virtualenv: pg_regress, then the isolation specs.  Each suite's
+# output goes to its own log; a failing suite does not stop the next.
+run_server_suites() {
+	local out=$1 rc=0
+
+	make installcheck ISOLATION= TAP_TESTS= >"$out/regress.log" 2>&1 || rc=1
+	make installcheck REGRESS= TAP_TESTS= >"$out/isolation.log" 2>&1 || rc=1
+	return $rc
+}
+
+# The TAP tests, as an unprivileged user on a copy of the tree it owns.
+run_tap_suite() {
+	local out=$1 copy rc=0
+
+	if [ -z "$(ls test/t/*.pl 2>/dev/null)" ]; then
+		: >"$out/tap.log"
+		return 0
+	fi
+	copy=$(mktemp -d /tmp/defaults_policy_tap.XXXXXX)
+	tar --exclude=.git -cf - . | tar -C "$copy" -xf -
+	chown -R "$TAP_USER" "$copy"
+	runuser -u "$TAP_USER" -- env -C "$copy" \
+		TESTDIR="$copy" PATH="$PGBIN:$PATH" \
+		PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
+		prove -v -I "$PGXSDIR/src/test/perl" -I "$copy" test/t/*.pl \
+		>"$out/tap.log" 2>&1 || rc=1
+	if [ $rc -ne 0 ]; then
+		for f in "$copy"/tmp_check/log/regress_log_*; do
+			[ -f "$f" ] || continue
+			echo "--- last lines of $(basename "$f")"
+			tail -n 40 "$f"
+		done >>"$out/tap.log"
+	fi
+	rm -rf "$copy"
+	return $rc
+}
+
+count() { grep -cE "$1" "$2" || true; }
+
+cmd_test() {
+	local out passed=0 failed=0 rc=0 p f
+
+	install_missing
+	build_and_install
+	out=$(mktemp -d /tmp/defaults_policy_test.XXXXXX)
+
+	say "pg_regress and isolation specs (pg_virtualenv)"
+	pg_virtualenv -v "$PGVER" bash "$0" _server_suites "$out" || rc=1
+	say "TAP tests (as $TAP_USER)"
+	run_tap_suite "$out" || rc=1
+
+	for suite in regress isolation; do
+		p=$(count '\.\.\. ok' "$out/$suite.log")
+		f=$(count '\.\.\. (FAILED|failed)' "$out/$suite.log")
+		echo "--- $suite: $p passed, $f failed"
+		grep -E '\.\.\. (ok|FAILED|failed)' "$out/$suite.log" | sed 's/^/    /' || true
+		if [ "$f" -ne 0 ] || ! grep -qE 'All [0-9]+ tests passed' "$out/$suite.log"; then
+			[ "$f" -ne 0 ] || f=1
+			cat "$out/$suite.log"
+			for d in results_regress results_isolation; do
+				[ -f "$d/regression.diffs" ] && { echo "--- $d/regression.diffs"; cat "$d/regression.diffs"; }
+			done
+		fi
+		passed=$((passed + p)); failed=$((failed + f))
+	done
+
+	p=$(count '^ok [0-9]' "$out/tap.log")
+	f=$(count '^not ok [0-9]' "$out/tap.log")
+	if [ -s "$out/tap.log" ] && ! grep -q '^Result: PASS' "$out/tap.log"; then
+		[ "$f" -ne 0 ] || f=1
+		cat "$out/tap.log"
+	fi
+	echo "--- tap: $p passed, $f failed"
+	grep -E '^test/t/.*\.\.' "$out/tap.log" | sed 's/^/    /' || true
+	passed=$((passed + p)); failed=$((failed + f))
+
+	rm -rf "$out"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
+}
+
+cmd_demo() {
+	install_missing
+	build_and_install
+	say "demo in a throwaway cluster"
+	pg_virtualenv -v "$PGVER" psql -X -q -v ON_ERROR_STOP=0 -e -f test/demo.sql
+}
+
+cmd_bench() {
+	install_missing
+	build_and_install
+	for b in test/bench/*; do
+		[ -f "$b" ] || continue
+		say "benchmark $(basename "$b")"
+		pg_virtualenv -v "$PGVER" bash "$b"
+	done
+}
+
+case "${1:-}" in
+	test) cmd_test ;;
+	demo) cmd_demo ;;
+	bench) cmd_bench ;;
+	_server_suites) run_server_suites "$2" ;;
+	*) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
+esac
