@@ -45,3 +45,120 @@ AS 'MODULE_PATHNAME', 'check_default'
 LANGUAGE C STABLE PARALLEL UNSAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.check_default(pg_catalog.text, pg_catalog.text) IS
 	'classify an expression as a static, dynamic or invalid default for a column type';
+
+--
+-- The policy catalog
+--
+CREATE TABLE @extschema@.default_policy (
+	name			pg_catalog.text PRIMARY KEY,
+	column_type		pg_catalog.text NOT NULL,
+	expression		pg_catalog.text NOT NULL,
+	kind			pg_catalog.text NOT NULL CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['static', 'dynamic'])),
+	keep_default	pg_catalog.bool NOT NULL DEFAULT false,
+	description		pg_catalog.text,
+	created_at		pg_catalog.timestamptz NOT NULL,
+	updated_at		pg_catalog.timestamptz NOT NULL,
+	created_by		pg_catalog.name NOT NULL,
+	updated_by		pg_catalog.name NOT NULL
+);
+COMMENT ON TABLE @extschema@.default_policy IS
+	'named, validated column defaults; expression and column_type are canonical text, read under search_path pg_catalog, pg_temp';
+
+--
+-- The audit trail
+--
+CREATE SEQUENCE @extschema@.default_policy_audit_id_seq;
+CREATE TABLE @extschema@.default_policy_audit (
+	id					pg_catalog.int8 PRIMARY KEY
+						DEFAULT pg_catalog.nextval('@extschema@.default_policy_audit_id_seq'::pg_catalog.regclass),
+	at					pg_catalog.timestamptz NOT NULL,
+	txid				pg_catalog.xid8 NOT NULL,
+	session_user_name	pg_catalog.name NOT NULL,
+	current_user_name	pg_catalog.name NOT NULL,
+	action				pg_catalog.text NOT NULL,
+	table_name			pg_catalog.text,
+	column_name			pg_catalog.name,
+	column_type			pg_catalog.text,
+	expression			pg_catalog.text,
+	kind				pg_catalog.text,
+	policy_name			pg_catalog.text,
+	kept_default		pg_catalog.bool,
+	rewrote				pg_catalog.bool,
+	detail				pg_catalog.jsonb
+);
+ALTER SEQUENCE @extschema@.default_policy_audit_id_seq
+	OWNED BY @extschema@.default_policy_audit.id;
+COMMENT ON TABLE @extschema@.default_policy_audit IS
+	'append-only audit trail of defaults_policy: every policy change and every column or default it made';
+
+--
+-- Only a superuser writes the three tables directly; the functions below
+-- write them as the extension's owner.  PUBLIC reads them.
+--
+CREATE FUNCTION @extschema@.guard_catalog_trigger()
+RETURNS trigger AS 'MODULE_PATHNAME', 'guard_catalog_trigger' LANGUAGE C;
+
+CREATE TRIGGER guard_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.default_policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_catalog_trigger();
+CREATE TRIGGER guard_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.default_policy_allowlist
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_catalog_trigger();
+CREATE TRIGGER guard_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.default_policy_audit
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_catalog_trigger();
+
+GRANT SELECT ON @extschema@.default_policy, @extschema@.default_policy_audit TO PUBLIC;
+
+-- pg_dump keeps policies, user-added allowlist entries and the audit trail
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_allowlist', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_audit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_audit_id_seq', '');
+
+--
+-- Policies
+--
+CREATE FUNCTION @extschema@.create_default_policy(name pg_catalog.text,
+		column_type pg_catalog.text, expression pg_catalog.text,
+		keep_default pg_catalog.bool DEFAULT false,
+		description pg_catalog.text DEFAULT NULL)
+RETURNS @extschema@.default_policy
+AS 'MODULE_PATHNAME', 'create_default_policy' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.alter_default_policy(name pg_catalog.text,
+		column_type pg_catalog.text DEFAULT NULL,
+		expression pg_catalog.text DEFAULT NULL,
+		keep_default pg_catalog.bool DEFAULT NULL,
+		description pg_catalog.text DEFAULT NULL)
+RETURNS @extschema@.default_policy
+AS 'MODULE_PATHNAME', 'alter_default_policy' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.drop_default_policy(name pg_catalog.text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'drop_default_policy' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.default_policy_value(name pg_catalog.text)
+RETURNS pg_catalog.text
+AS 'MODULE_PATHNAME', 'default_policy_value' LANGUAGE C VOLATILE;
+
+--
+-- The allowlist
+--
+CREATE FUNCTION @extschema@.allow_default_function(fn pg_catalog.regprocedure,
+		description pg_catalog.text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'allow_default_function' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.disallow_default_function(fn pg_catalog.regprocedure)
+RETURNS void
+AS 'MODULE_PATHNAME', 'disallow_default_function' LANGUAGE C VOLATILE;
+
+REVOKE ALL ON FUNCTION
+	@extschema@.create_default_policy(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text),
+	@extschema@.alter_default_policy(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.bool, pg_catalog.text),
+	@extschema@.drop_default_policy(pg_catalog.text),
+	@extschema@.default_policy_value(pg_catalog.text),
+	@extschema@.allow_default_function(pg_catalog.regprocedure, pg_catalog.text),
+	@extschema@.disallow_default_function(pg_catalog.regprocedure)
+FROM PUBLIC;

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
 
@@ -52,6 +53,7 @@ typedef struct DefaultCheck
 	Node	   *expr;
 	char	   *normalized;		/* canonical text of expr */
 	bool		rewrites;		/* would ADD COLUMN rewrite the table? */
+	List	   *allowlisted;	/* OIDs of the allowlisted functions used */
 
 	/* why it is invalid (NULL when valid), as an error would say it */
 	int			sqlstate;
@@ -61,19 +63,63 @@ typedef struct DefaultCheck
 } DefaultCheck;
 
 /* validation.c */
+/* flags for dp_check_default: which texts the extension itself stored */
+#define DP_CANONICAL_EXPR	0x01
+#define DP_CANONICAL_TYPE	0x02
+#define DP_CANONICAL		(DP_CANONICAL_EXPR | DP_CANONICAL_TYPE)
+
 extern void dp_check_default(const char *expression, const char *column_type,
-							 DefaultCheck *result);
+							 int flags, DefaultCheck *result);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
 extern void dp_raise_invalid_default(const DefaultCheck *check,
 									 const char *what);
 
 /* catalog.c */
+typedef struct DpOwnerSwitch
+{
+	Oid			caller;			/* the current user before the switch */
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			gucnest;
+} DpOwnerSwitch;
+
 extern Oid	dp_extension_schema(void);
+extern const char *dp_extension_schema_quoted(void);
+extern void dp_begin_as_owner(DpOwnerSwitch *sw);
+extern void dp_end_as_owner(DpOwnerSwitch *sw);
+extern uint64 dp_spi_as_owner(const char *sql, int nargs, const Oid *argtypes,
+							  Datum *values, const char *nulls);
 extern Oid	dp_extension_relid(const char *relname);
 extern bool dp_function_is_allowlisted(Oid funcid);
 
+/* policy.c */
+extern void dp_policy_check(const char *name, DefaultCheck *check,
+							bool *keep_default);
+
+/* audit.c */
+typedef struct DpAuditEvent
+{
+	const char *action;
+	const char *table_name;		/* NULL for catalog actions */
+	const char *column_name;
+	const char *column_type;
+	const char *expression;
+	const char *kind;
+	const char *policy_name;
+	int			kept_default;	/* -1 for NULL, else 0 or 1 */
+	int			rewrote;		/* -1 for NULL, else 0 or 1 */
+	const char *detail;			/* JSON text, or NULL */
+} DpAuditEvent;
+
+extern Datum dp_audit(const DpAuditEvent *event);
+extern void dp_json_begin(StringInfo buf);
+extern void dp_json_add_text(StringInfo buf, const char *key, const char *value);
+extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);
+extern char *dp_json_end(StringInfo buf);
+
 /* settings.c */
+extern bool dp_log_audit;
 extern void dp_init_settings(void);
 
 #endif							/* DEFAULTS_POLICY_H */

@@ -84,7 +84,8 @@ static const struct
 };
 
 static void check_default_guts(const char *expression, const char *column_type,
-							   DefaultCheck *check);
+							   int flags, DefaultCheck *check);
+static int	enter_search_path(bool canonical);
 static Node *parse_one_expression(const char *expression);
 static bool collect_special_literals(Node *node, List **found);
 static bool refuse_special_literal(Node *node, List *specials,
@@ -118,10 +119,14 @@ dp_kind_name(DefaultKind kind)
  *
  * Never raises for bad input: the verdict, and the error that an invalid
  * default would raise, are in *check.  Either argument may be NULL.
+ *
+ * flags say which texts the extension stored itself (a policy's expression
+ * and type, DP_CANONICAL_*): those are read under DP_CANONICAL_SEARCH_PATH,
+ * as they were written; the others under the caller's search_path.
  */
 void
 dp_check_default(const char *expression, const char *column_type,
-				 DefaultCheck *check)
+				 int flags, DefaultCheck *check)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	ResourceOwner callerowner = CurrentResourceOwner;
@@ -152,7 +157,7 @@ dp_check_default(const char *expression, const char *column_type,
 
 	PG_TRY();
 	{
-		check_default_guts(expression, column_type, check);
+		check_default_guts(expression, column_type, flags, check);
 
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(callercxt);
@@ -196,7 +201,7 @@ dp_check_default(const char *expression, const char *column_type,
  */
 static void
 check_default_guts(const char *expression, const char *column_type,
-				   DefaultCheck *check)
+				   int flags, DefaultCheck *check)
 {
 	Node	   *raw;
 	Node	   *expr;
@@ -206,8 +211,12 @@ check_default_guts(const char *expression, const char *column_type,
 	ParseState *pstate;
 	ClassifyContext context;
 
+	int			nestlevel;
+
 	/* the column type, typmod included, as CREATE TABLE would take it */
+	nestlevel = enter_search_path(flags & DP_CANONICAL_TYPE);
 	parseTypeString(column_type, &check->typid, &check->typmod, false);
+	AtEOXact_GUC(true, nestlevel);
 	if (get_typtype(check->typid) == TYPTYPE_PSEUDO)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
@@ -220,6 +229,7 @@ check_default_guts(const char *expression, const char *column_type,
 	collect_special_literals(raw, &specials);
 
 	/* analyse and coerce as cookDefault() does for ALTER TABLE */
+	nestlevel = enter_search_path(flags & DP_CANONICAL_EXPR);
 	pstate = make_parsestate(NULL);
 	pstate->p_sourcetext = expression;
 	expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
@@ -236,6 +246,7 @@ check_default_guts(const char *expression, const char *column_type,
 				 errhint("You will need to rewrite or cast the expression.")));
 	assign_expr_collations(pstate, expr);
 	free_parsestate(pstate);
+	AtEOXact_GUC(true, nestlevel);
 
 	check->expr = expr;
 	check->normalized = canonical_deparse(expr, check->typid, check->typmod,
@@ -292,6 +303,22 @@ check_default_guts(const char *expression, const char *column_type,
 	}
 	check->kind = DEFAULT_KIND_STATIC;
 	check->valid = true;
+}
+
+/*
+ * Read names under the canonical search_path, or leave the caller's.  Pass
+ * the result to AtEOXact_GUC() to restore.
+ */
+static int
+enter_search_path(bool canonical)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	if (canonical)
+		set_config_option("search_path", DP_CANONICAL_SEARCH_PATH,
+						  PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+						  true, 0, false);
+	return nestlevel;
 }
 
 /*
@@ -614,6 +641,8 @@ classify_function(Oid funcid, void *arg)
 	{
 		context->dynamic = true;
 		context->user_function |= (funcid >= FirstNormalObjectId);
+		context->check->allowlisted =
+			list_append_unique_oid(context->check->allowlisted, funcid);
 		return false;
 	}
 	if (funcid < FirstNormalObjectId &&
@@ -764,7 +793,7 @@ check_default(PG_FUNCTION_ARGS)
 
 	dp_check_default(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
 					 PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1)),
-					 &check);
+					 0, &check);
 
 	/* normalized and rewrites describe a valid default; reason an invalid one */
 	values[0] = BoolGetDatum(check.valid);

@@ -1,0 +1,631 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *	  The catalog of named default policies, and the allowlist's management.
+ *
+ * A policy is a validated (column type, expression) pair under a name that
+ * migrations use.  Its expression and type are stored as canonical text:
+ * written under DP_CANONICAL_SEARCH_PATH, where everything outside
+ * pg_catalog is schema-qualified, and always read back under that same
+ * path, so that a public.now() created later, or a reader's own
+ * search_path, cannot change what a stored policy means.
+ *
+ * Writes go through SPI as the extension's owner (see catalog.c); what a
+ * policy evaluates (default_policy_value) runs as the caller.  Every change
+ * writes its audit row in the same transaction.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "defaults_policy.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+
+/* A policy as stored, read with read_policy(). */
+typedef struct StoredPolicy
+{
+	char	   *name;
+	char	   *column_type;
+	char	   *expression;
+	char	   *kind;
+	bool		keep_default;
+	char	   *description;
+	char	   *json;			/* the whole row, as to_jsonb() writes it */
+} StoredPolicy;
+
+static const char *arg_text(FunctionCallInfo fcinfo, int argno);
+static const char *required_text(FunctionCallInfo fcinfo, int argno,
+								 const char *what);
+static bool read_policy(const char *name, bool for_update, StoredPolicy *policy);
+static void validate_policy(const char *name, const char *expression,
+							const char *column_type, int flags,
+							DefaultCheck *check);
+static Datum write_policy(const char *sql, const char *name,
+						  const DefaultCheck *check, bool keep_default,
+						  const char *description);
+static void audit_policy(const char *action, const char *name,
+						 const char *column_type, const char *expression,
+						 const char *kind, bool keep_default,
+						 const char *detail);
+static char *session_user_name(void);
+static void lock_allowlisted(const DefaultCheck *check);
+
+/* An argument as a C string, NULL for SQL NULL. */
+static const char *
+arg_text(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static const char *
+required_text(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	const char *value = arg_text(fcinfo, argno);
+
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return value;
+}
+
+static const char *
+policy_name_arg(FunctionCallInfo fcinfo)
+{
+	const char *name = required_text(fcinfo, 0, "policy name");
+
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("policy name must not be empty")));
+	return name;
+}
+
+static char *
+session_user_name(void)
+{
+	return GetUserNameFromId(GetSessionUserId(), false);
+}
+
+/*
+ * Read a policy by name, optionally locking its row.  Must be called inside
+ * an SPI connection; the strings live in the SPI procedure context.
+ */
+static bool
+read_policy(const char *name, bool for_update, StoredPolicy *policy)
+{
+	Oid			argtypes[] = {TEXTOID};
+	Datum		values[] = {CStringGetTextDatum(name)};
+	char	   *sql;
+	HeapTuple	tuple;
+	TupleDesc	tupdesc;
+	bool		isnull;
+
+	sql = psprintf("SELECT p.column_type, p.expression, p.kind, p.keep_default,"
+				   " p.description, pg_catalog.to_jsonb(p)::pg_catalog.text"
+				   " FROM %s.default_policy AS p"
+				   " WHERE p.name OPERATOR(pg_catalog.=) $1%s",
+				   dp_extension_schema_quoted(),
+				   for_update ? " FOR UPDATE" : "");
+	if (dp_spi_as_owner(sql, 1, argtypes, values, NULL) == 0)
+		return false;
+
+	tuple = SPI_tuptable->vals[0];
+	tupdesc = SPI_tuptable->tupdesc;
+	policy->name = pstrdup(name);
+	policy->column_type = SPI_getvalue(tuple, tupdesc, 1);
+	policy->expression = SPI_getvalue(tuple, tupdesc, 2);
+	policy->kind = SPI_getvalue(tuple, tupdesc, 3);
+	policy->keep_default = DatumGetBool(SPI_getbinval(tuple, tupdesc, 4, &isnull));
+	policy->description = SPI_getvalue(tuple, tupdesc, 5);
+	policy->json = SPI_getvalue(tuple, tupdesc, 6);
+	return true;
+}
+
+static void
+policy_not_found(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("default policy \"%s\" does not exist", name)));
+}
+
+/*
+ * Validate a policy's expression for its type, or raise; then make sure the
+ * canonical text reads back, under the canonical search_path, as the same
+ * default.  The second check guards the promise that stored text means what
+ * was validated.
+ */
+static void
+validate_policy(const char *name, const char *expression,
+				const char *column_type, int flags, DefaultCheck *check)
+{
+	DefaultCheck again;
+
+	dp_check_default(expression, column_type, flags, check);
+	if (!check->valid)
+		dp_raise_invalid_default(check,
+								 psprintf("default expression of policy \"%s\"", name));
+
+	dp_check_default(check->normalized, check->type_name, DP_CANONICAL, &again);
+	if (!again.valid || again.kind != check->kind ||
+		strcmp(again.normalized, check->normalized) != 0 ||
+		strcmp(again.type_name, check->type_name) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("default expression of policy \"%s\" cannot be stored", name),
+				 errdetail("Its canonical text %s does not read back as the same default.",
+						   quote_literal_cstr(check->normalized))));
+}
+
+/*
+ * Lock the allowlist entries a policy uses, so that a concurrent
+ * disallow_default_function() either sees this policy or has already
+ * removed the entry, in which case the policy is refused.
+ */
+static void
+lock_allowlisted(const DefaultCheck *check)
+{
+	Oid			argtypes[] = {REGPROCEDUREOID};
+	ListCell   *lc;
+
+	foreach(lc, check->allowlisted)
+	{
+		Datum		values[] = {ObjectIdGetDatum(lfirst_oid(lc))};
+
+		if (dp_spi_as_owner(psprintf("SELECT 1 FROM %s.default_policy_allowlist"
+									 " WHERE function OPERATOR(pg_catalog.=) $1"
+									 " FOR KEY SHARE",
+									 dp_extension_schema_quoted()),
+							1, argtypes, values, NULL) != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("function %s was removed from the allowlist concurrently",
+							format_procedure_extended(lfirst_oid(lc),
+													  FORMAT_PROC_FORCE_QUALIFY))));
+	}
+}
+
+/*
+ * Insert or update a policy row (sql takes $1 name, $2 type, $3 expression,
+ * $4 kind, $5 keep_default, $6 description, $7 session user) and return it
+ * as a composite Datum in the upper executor context.
+ */
+static Datum
+write_policy(const char *sql, const char *name, const DefaultCheck *check,
+			 bool keep_default, const char *description)
+{
+	Oid			argtypes[] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID,
+	TEXTOID, NAMEOID};
+	Datum		values[7];
+	char		nulls[7] = "       ";
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = CStringGetTextDatum(check->type_name);
+	values[2] = CStringGetTextDatum(check->normalized);
+	values[3] = CStringGetTextDatum(dp_kind_name(check->kind));
+	values[4] = BoolGetDatum(keep_default);
+	if (description && description[0] != '\0')
+		values[5] = CStringGetTextDatum(description);
+	else
+		nulls[5] = 'n';
+	values[6] = DirectFunctionCall1(namein, CStringGetDatum(session_user_name()));
+
+	if (dp_spi_as_owner(sql, 7, argtypes, values, nulls) != 1)
+		elog(ERROR, "could not write default policy \"%s\"", name);
+	return SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull),
+							 false, -1);
+}
+
+static void
+audit_policy(const char *action, const char *name, const char *column_type,
+			 const char *expression, const char *kind, bool keep_default,
+			 const char *detail)
+{
+	DpAuditEvent event = {0};
+
+	event.action = action;
+	event.policy_name = name;
+	event.column_type = column_type;
+	event.expression = expression;
+	event.kind = kind;
+	event.kept_default = keep_default ? 1 : 0;
+	event.rewrote = -1;
+	event.detail = detail;
+	(void) dp_audit(&event);
+}
+
+/*
+ * create_default_policy(name text, column_type text, expression text,
+ *						 keep_default boolean DEFAULT false,
+ *						 description text DEFAULT NULL)
+ *	 RETURNS default_policy
+ */
+PG_FUNCTION_INFO_V1(create_default_policy);
+Datum
+create_default_policy(PG_FUNCTION_ARGS)
+{
+	const char *name = policy_name_arg(fcinfo);
+	const char *column_type = required_text(fcinfo, 1, "column type");
+	const char *expression = required_text(fcinfo, 2, "default expression");
+	bool		keep_default = PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3);
+	const char *description = arg_text(fcinfo, 4);
+	DefaultCheck check;
+	StoredPolicy existing;
+	StringInfoData detail;
+	Datum		row;
+
+	validate_policy(name, expression, column_type, 0, &check);
+
+	SPI_connect();
+	if (read_policy(name, false, &existing))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("default policy \"%s\" already exists", name),
+				 errhint("Use alter_default_policy() to change it.")));
+	lock_allowlisted(&check);
+	row = write_policy(psprintf("WITH p AS (INSERT INTO %s.default_policy"
+								" (name, column_type, expression, kind, keep_default,"
+								"  description, created_at, updated_at, created_by, updated_by)"
+								" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.now(),"
+								"  pg_catalog.now(), $7, $7) RETURNING *) SELECT p FROM p",
+								dp_extension_schema_quoted()),
+					   name, &check, keep_default, description);
+
+	dp_json_begin(&detail);
+	dp_json_add_text(&detail, "description", description);
+	audit_policy("create_policy", name, check.type_name, check.normalized,
+				 dp_kind_name(check.kind), keep_default, dp_json_end(&detail));
+	SPI_finish();
+
+	PG_RETURN_DATUM(row);
+}
+
+/*
+ * alter_default_policy(name text, column_type text DEFAULT NULL,
+ *						expression text DEFAULT NULL,
+ *						keep_default boolean DEFAULT NULL,
+ *						description text DEFAULT NULL)
+ *	 RETURNS default_policy
+ *
+ * NULL leaves a field as it is; an empty description removes it.  A new
+ * type re-validates the expression against it.
+ */
+PG_FUNCTION_INFO_V1(alter_default_policy);
+Datum
+alter_default_policy(PG_FUNCTION_ARGS)
+{
+	const char *name = policy_name_arg(fcinfo);
+	const char *column_type = arg_text(fcinfo, 1);
+	const char *expression = arg_text(fcinfo, 2);
+	const char *description = arg_text(fcinfo, 4);
+	bool		keep_default;
+	StoredPolicy old;
+	DefaultCheck check;
+	StringInfoData detail;
+	int			flags = 0;
+	Datum		row;
+
+	if (column_type == NULL && expression == NULL && PG_ARGISNULL(3) &&
+		description == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no change given for default policy \"%s\"", name),
+				 errhint("Pass at least one of column_type, expression, keep_default and description.")));
+
+	SPI_connect();
+	if (!read_policy(name, true, &old))
+		policy_not_found(name);
+
+	/* what is not given is kept, and kept texts are canonical */
+	if (column_type == NULL)
+	{
+		column_type = old.column_type;
+		flags |= DP_CANONICAL_TYPE;
+	}
+	if (expression == NULL)
+	{
+		expression = old.expression;
+		flags |= DP_CANONICAL_EXPR;
+	}
+	keep_default = PG_ARGISNULL(3) ? old.keep_default : PG_GETARG_BOOL(3);
+	if (description == NULL)
+		description = old.description;
+
+	validate_policy(name, expression, column_type, flags, &check);
+	lock_allowlisted(&check);
+
+	row = write_policy(psprintf("WITH p AS (UPDATE %s.default_policy SET"
+								" column_type = $2, expression = $3, kind = $4,"
+								" keep_default = $5, description = $6,"
+								" updated_at = pg_catalog.now(), updated_by = $7"
+								" WHERE name OPERATOR(pg_catalog.=) $1 RETURNING *)"
+								" SELECT p FROM p",
+								dp_extension_schema_quoted()),
+					   name, &check, keep_default, description);
+
+	dp_json_begin(&detail);
+	dp_json_add_raw(&detail, "old", old.json);
+	audit_policy("alter_policy", name, check.type_name, check.normalized,
+				 dp_kind_name(check.kind), keep_default, dp_json_end(&detail));
+	SPI_finish();
+
+	PG_RETURN_DATUM(row);
+}
+
+/* drop_default_policy(name text) RETURNS void */
+PG_FUNCTION_INFO_V1(drop_default_policy);
+Datum
+drop_default_policy(PG_FUNCTION_ARGS)
+{
+	const char *name = policy_name_arg(fcinfo);
+	Oid			argtypes[] = {TEXTOID};
+	Datum		values[1];
+	StoredPolicy old;
+	StringInfoData detail;
+
+	SPI_connect();
+	if (!read_policy(name, true, &old))
+		policy_not_found(name);
+
+	values[0] = CStringGetTextDatum(name);
+	dp_spi_as_owner(psprintf("DELETE FROM %s.default_policy"
+							 " WHERE name OPERATOR(pg_catalog.=) $1",
+							 dp_extension_schema_quoted()),
+					1, argtypes, values, NULL);
+
+	dp_json_begin(&detail);
+	dp_json_add_raw(&detail, "old", old.json);
+	audit_policy("drop_policy", name, old.column_type, old.expression,
+				 old.kind, old.keep_default, dp_json_end(&detail));
+	SPI_finish();
+
+	PG_RETURN_VOID();
+}
+
+/*
+ * Validate a stored policy again, as it is now, for use: read under the
+ * canonical search_path, against the allowlist as it is now.  Raises if the
+ * policy does not exist or is no longer valid.  Used by
+ * default_policy_value() and by adding a column with a policy.
+ */
+void
+dp_policy_check(const char *name, DefaultCheck *check, bool *keep_default)
+{
+	StoredPolicy policy;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	char	   *expression;
+	char	   *column_type;
+
+	SPI_connect();
+	if (!read_policy(name, false, &policy))
+		policy_not_found(name);
+	*keep_default = policy.keep_default;
+	expression = MemoryContextStrdup(oldcxt, policy.expression);
+	column_type = MemoryContextStrdup(oldcxt, policy.column_type);
+	SPI_finish();
+
+	dp_check_default(expression, column_type, DP_CANONICAL, check);
+	if (!check->valid)
+		dp_raise_invalid_default(check,
+								 psprintf("default expression of policy \"%s\"", name));
+}
+
+/*
+ * default_policy_value(name text) RETURNS text
+ *
+ * The value the policy gives now, as text.  This evaluates the expression
+ * as the caller: nextval() takes a number from its sequence.
+ */
+PG_FUNCTION_INFO_V1(default_policy_value);
+Datum
+default_policy_value(PG_FUNCTION_ARGS)
+{
+	const char *name = policy_name_arg(fcinfo);
+	DefaultCheck check;
+	bool		keep_default;
+	EState	   *estate;
+	ExprState  *exprstate;
+	Datum		value;
+	bool		isnull;
+	Oid			typoutput;
+	bool		typisvarlena;
+	char	   *result;
+
+	dp_policy_check(name, &check, &keep_default);
+
+	estate = CreateExecutorState();
+	exprstate = ExecPrepareExpr((Expr *) check.expr, estate);
+	value = ExecEvalExpr(exprstate, GetPerTupleExprContext(estate), &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("default expression of policy \"%s\" evaluates to null", name)));
+	getTypeOutputInfo(check.typid, &typoutput, &typisvarlena);
+	result = OidOutputFunctionCall(typoutput, value);
+	FreeExecutorState(estate);
+
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/* The function's name for messages, and a check that it exists. */
+static char *
+allowlist_function_name(FunctionCallInfo fcinfo, Form_pg_proc *procform_out,
+						HeapTuple *tuple_out)
+{
+	Oid			funcid;
+	HeapTuple	tuple;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("function must not be null")));
+	funcid = PG_GETARG_OID(0);
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("function with OID %u does not exist", funcid)));
+	*procform_out = (Form_pg_proc) GETSTRUCT(tuple);
+	*tuple_out = tuple;
+	return format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY);
+}
+
+/*
+ * allow_default_function(fn regprocedure, description text DEFAULT NULL)
+ *	 RETURNS void
+ */
+PG_FUNCTION_INFO_V1(allow_default_function);
+Datum
+allow_default_function(PG_FUNCTION_ARGS)
+{
+	Oid			funcid;
+	const char *description = arg_text(fcinfo, 1);
+	Form_pg_proc procform;
+	HeapTuple	tuple;
+	char	   *fname;
+	Oid			argtypes[] = {REGPROCEDUREOID, TEXTOID, NAMEOID};
+	Datum		values[3];
+	char		nulls[3] = "   ";
+	StringInfoData detail;
+	DpAuditEvent event = {0};
+
+	fname = allowlist_function_name(fcinfo, &procform, &tuple);
+	funcid = procform->oid;
+	if (procform->prokind != PROKIND_FUNCTION || procform->proretset)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("function %s cannot be used in a default", fname),
+				 errdetail("Aggregates, window functions, procedures and set-returning functions cannot be on the allowlist.")));
+	ReleaseSysCache(tuple);
+
+	if (dp_function_is_allowlisted(funcid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("function %s is already on the allowlist", fname)));
+
+	values[0] = ObjectIdGetDatum(funcid);
+	if (description && description[0] != '\0')
+		values[1] = CStringGetTextDatum(description);
+	else
+		nulls[1] = 'n';
+	values[2] = DirectFunctionCall1(namein, CStringGetDatum(session_user_name()));
+
+	SPI_connect();
+	dp_spi_as_owner(psprintf("INSERT INTO %s.default_policy_allowlist"
+							 " (function, description, builtin, added_at, added_by)"
+							 " VALUES ($1, $2, false, pg_catalog.now(), $3)",
+							 dp_extension_schema_quoted()),
+					3, argtypes, values, nulls);
+
+	dp_json_begin(&detail);
+	dp_json_add_text(&detail, "function", fname);
+	dp_json_add_text(&detail, "description", description);
+	event.action = "allow_function";
+	event.kept_default = event.rewrote = -1;
+	event.detail = dp_json_end(&detail);
+	(void) dp_audit(&event);
+	SPI_finish();
+
+	PG_RETURN_VOID();
+}
+
+/*
+ * disallow_default_function(fn regprocedure) RETURNS void
+ *
+ * Refused while a policy uses the function: the error names the policies.
+ */
+PG_FUNCTION_INFO_V1(disallow_default_function);
+Datum
+disallow_default_function(PG_FUNCTION_ARGS)
+{
+	Oid			funcid;
+	Form_pg_proc procform;
+	HeapTuple	tuple;
+	char	   *fname;
+	Oid			argtypes[] = {REGPROCEDUREOID};
+	Datum		values[1];
+	StringInfoData users;
+	StringInfoData detail;
+	DpAuditEvent event = {0};
+	uint64		npolicies;
+	bool		builtin;
+	bool		isnull;
+
+	fname = allowlist_function_name(fcinfo, &procform, &tuple);
+	funcid = procform->oid;
+	ReleaseSysCache(tuple);
+	values[0] = ObjectIdGetDatum(funcid);
+
+	SPI_connect();
+
+	/* lock the entry: a policy created meanwhile must wait for us */
+	if (dp_spi_as_owner(psprintf("SELECT builtin FROM %s.default_policy_allowlist"
+								 " WHERE function OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+								 dp_extension_schema_quoted()),
+						1, argtypes, values, NULL) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("function %s is not on the allowlist", fname)));
+	builtin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 1, &isnull));
+
+	/* which policies use it, as they read now */
+	npolicies = dp_spi_as_owner(psprintf("SELECT name, expression, column_type"
+										 " FROM %s.default_policy ORDER BY name",
+										 dp_extension_schema_quoted()),
+								0, NULL, NULL, NULL);
+	initStringInfo(&users);
+	{
+		SPITupleTable *policies = SPI_tuptable;
+
+		for (uint64 i = 0; i < npolicies; i++)
+		{
+			HeapTuple	row = policies->vals[i];
+			DefaultCheck check;
+
+			dp_check_default(SPI_getvalue(row, policies->tupdesc, 2),
+							 SPI_getvalue(row, policies->tupdesc, 3),
+							 DP_CANONICAL, &check);
+			if (list_member_oid(check.allowlisted, funcid))
+				appendStringInfo(&users, "%s%s", users.len ? ", " : "",
+								 quote_identifier(SPI_getvalue(row, policies->tupdesc, 1)));
+		}
+	}
+	if (users.len > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot remove function %s from the allowlist because default policies use it",
+						fname),
+				 errdetail("Used by: %s.", users.data),
+				 errhint("Alter or drop those policies first.")));
+
+	dp_spi_as_owner(psprintf("DELETE FROM %s.default_policy_allowlist"
+							 " WHERE function OPERATOR(pg_catalog.=) $1",
+							 dp_extension_schema_quoted()),
+					1, argtypes, values, NULL);
+
+	dp_json_begin(&detail);
+	dp_json_add_text(&detail, "function", fname);
+	dp_json_add_raw(&detail, "builtin", builtin ? "true" : "false");
+	event.action = "disallow_function";
+	event.kept_default = event.rewrote = -1;
+	event.detail = dp_json_end(&detail);
+	(void) dp_audit(&event);
+	SPI_finish();
+
+	PG_RETURN_VOID();
+}
