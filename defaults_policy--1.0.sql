@@ -162,3 +162,33 @@ REVOKE ALL ON FUNCTION
 	@extschema@.allow_default_function(pg_catalog.regprocedure, pg_catalog.text),
 	@extschema@.disallow_default_function(pg_catalog.regprocedure)
 FROM PUBLIC;
+
+--
+-- Adding columns and setting defaults.  These run with the caller's rights:
+-- the caller must own the table, as for ALTER TABLE.
+--
+CREATE FUNCTION @extschema@.add_column_with_default(table_name pg_catalog.regclass,
+		column_name pg_catalog.name, column_type pg_catalog.text,
+		expression pg_catalog.text, keep_default pg_catalog.bool DEFAULT false,
+		if_not_exists pg_catalog.bool DEFAULT false)
+RETURNS @extschema@.default_policy_audit
+AS 'MODULE_PATHNAME', 'add_column_with_default' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.add_column_with_policy(table_name pg_catalog.regclass,
+		column_name pg_catalog.name, policy_name pg_catalog.text,
+		if_not_exists pg_catalog.bool DEFAULT false)
+RETURNS @extschema@.default_policy_audit
+AS 'MODULE_PATHNAME', 'add_column_with_policy' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.set_column_default(table_name pg_catalog.regclass,
+		column_name pg_catalog.name, expression pg_catalog.text)
+RETURNS @extschema@.default_policy_audit
+AS 'MODULE_PATHNAME', 'set_column_default' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.explain_add_column(table_name pg_catalog.regclass,
+		column_name pg_catalog.name, column_type pg_catalog.text,
+		expression pg_catalog.text, keep_default pg_catalog.bool DEFAULT false)
+RETURNS TABLE(step pg_catalog.int4, statement pg_catalog.text,
+			  lock_mode pg_catalog.text, rewrites pg_catalog.bool,
+			  note pg_catalog.text)
+AS 'MODULE_PATHNAME', 'explain_add_column' LANGUAGE C VOLATILE;

@@ -70,6 +70,7 @@ typedef struct DefaultCheck
 
 extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, DefaultCheck *result);
+extern Node *dp_parse_expression(const char *expression);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
 extern void dp_raise_invalid_default(const DefaultCheck *check,
@@ -120,6 +121,8 @@ extern char *dp_json_end(StringInfo buf);
 
 /* settings.c */
 extern bool dp_log_audit;
+extern int	dp_lock_timeout;
+extern int	dp_lock_retries;
 extern void dp_init_settings(void);
 
 #endif							/* DEFAULTS_POLICY_H */

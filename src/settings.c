@@ -11,9 +11,13 @@
  */
 #include "defaults_policy.h"
 
+#include <limits.h>
+
 #include "utils/guc.h"
 
 bool		dp_log_audit = true;
+int			dp_lock_timeout = 2000;
+int			dp_lock_retries = 5;
 
 void
 dp_init_settings(void)
@@ -27,6 +31,26 @@ dp_init_settings(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("defaults_policy.lock_timeout",
+							"How long one attempt waits for a table lock.",
+							"The column functions wait at most this long for their ACCESS EXCLUSIVE lock, "
+							"then leave the lock queue and retry, so that they never block other "
+							"sessions for long.",
+							&dp_lock_timeout,
+							2000, 1, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("defaults_policy.lock_retries",
+							"How many times a timed-out table lock is tried again.",
+							"Retries wait with exponential backoff and jitter between attempts.",
+							&dp_lock_retries,
+							5, 0, 1000,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("defaults_policy");
 }

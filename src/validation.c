@@ -86,7 +86,6 @@ static const struct
 static void check_default_guts(const char *expression, const char *column_type,
 							   int flags, DefaultCheck *check);
 static int	enter_search_path(bool canonical);
-static Node *parse_one_expression(const char *expression);
 static bool collect_special_literals(Node *node, List **found);
 static bool refuse_special_literal(Node *node, List *specials,
 								   DefaultCheck *check);
@@ -225,7 +224,7 @@ check_default_guts(const char *expression, const char *column_type,
 	CheckAttributeType("new column", check->typid,
 					   get_typcollation(check->typid), NIL, 0);
 
-	raw = parse_one_expression(expression);
+	raw = dp_parse_expression(expression);
 	collect_special_literals(raw, &specials);
 
 	/* analyse and coerce as cookDefault() does for ALTER TABLE */
@@ -326,8 +325,8 @@ enter_search_path(bool canonical)
  * expression grammar accepts a whole SELECT without the keyword, so every
  * clause but a single-item target list must be empty.
  */
-static Node *
-parse_one_expression(const char *expression)
+Node *
+dp_parse_expression(const char *expression)
 {
 	List	   *stmts;
 	SelectStmt *select;

@@ -103,7 +103,7 @@ cmd_test() {
 	out=$(mktemp -d /tmp/defaults_policy_test.XXXXXX)
 
 	say "pg_regress and isolation specs (pg_virtualenv)"
-	pg_virtualenv -v "$PGVER" bash "$0" _server_suites "$out" || rc=1
+	pg_virtualenv -t -v "$PGVER" bash "$0" _server_suites "$out" || rc=1
 	say "TAP tests (as $TAP_USER)"
 	run_tap_suite "$out" || rc=1
 
@@ -141,7 +141,7 @@ cmd_demo() {
 	install_missing
 	build_and_install
 	say "demo in a throwaway cluster"
-	pg_virtualenv -v "$PGVER" psql -X -q -v ON_ERROR_STOP=0 -e -f test/demo.sql
+	pg_virtualenv -t -v "$PGVER" psql -X -q -v ON_ERROR_STOP=0 -e -f test/demo.sql
 }
 
 cmd_bench() {
@@ -150,7 +150,7 @@ cmd_bench() {
 	for b in test/bench/*; do
 		[ -f "$b" ] || continue
 		say "benchmark $(basename "$b")"
-		pg_virtualenv -v "$PGVER" bash "$b"
+		pg_virtualenv -t -v "$PGVER" bash "$b"
 	done
 }
 
