@@ -108,13 +108,43 @@ CREATE TRIGGER guard_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON @extschema@.default_policy_audit
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_catalog_trigger();
 
-GRANT SELECT ON @extschema@.default_policy, @extschema@.default_policy_audit TO PUBLIC;
+--
+-- Seeds taken off the allowlist.  pg_dump keeps only the allowlist entries
+-- users added, and CREATE EXTENSION puts every seed back on restore; this
+-- table remembers the removals, and restoring a row removes the seed again.
+--
+CREATE TABLE @extschema@.default_policy_allowlist_removed (
+	function	pg_catalog.regprocedure PRIMARY KEY,
+	description	pg_catalog.text,
+	removed_at	pg_catalog.timestamptz NOT NULL,
+	removed_by	pg_catalog.name NOT NULL
+);
+COMMENT ON TABLE @extschema@.default_policy_allowlist_removed IS
+	'built-in allowlist entries taken off with disallow_default_function()';
+
+CREATE FUNCTION @extschema@.remove_seed_trigger()
+RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DELETE FROM @extschema@.default_policy_allowlist
+	WHERE function OPERATOR(pg_catalog.=) NEW.function AND builtin;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER remove_seed AFTER INSERT ON @extschema@.default_policy_allowlist_removed
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.remove_seed_trigger();
+CREATE TRIGGER guard_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.default_policy_allowlist_removed
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_catalog_trigger();
+
+GRANT SELECT ON @extschema@.default_policy, @extschema@.default_policy_audit,
+	@extschema@.default_policy_allowlist_removed TO PUBLIC;
 
 -- pg_dump keeps policies, user-added allowlist entries and the audit trail
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_allowlist', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_audit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_audit_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_allowlist_removed', '');
 
 --
 -- Policies

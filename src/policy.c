@@ -497,11 +497,12 @@ allow_default_function(PG_FUNCTION_ARGS)
 	Form_pg_proc procform;
 	HeapTuple	tuple;
 	char	   *fname;
-	Oid			argtypes[] = {REGPROCEDUREOID, TEXTOID, NAMEOID};
-	Datum		values[3];
-	char		nulls[3] = "   ";
+	Oid			argtypes[] = {REGPROCEDUREOID, TEXTOID, NAMEOID, BOOLOID};
+	Datum		values[4];
+	char		nulls[4] = "    ";
 	StringInfoData detail;
 	DpAuditEvent event = {0};
+	bool		builtin;
 
 	fname = allowlist_function_name(fcinfo, &procform, &tuple);
 	funcid = procform->oid;
@@ -525,15 +526,33 @@ allow_default_function(PG_FUNCTION_ARGS)
 	values[2] = DirectFunctionCall1(namein, CStringGetDatum(session_user_name()));
 
 	SPI_connect();
+
+	/*
+	 * A seed that was taken off goes back on as the seed it was, with its
+	 * own description, as CREATE EXTENSION would restore it.
+	 */
+	builtin = dp_spi_as_owner(psprintf("DELETE FROM %s.default_policy_allowlist_removed"
+									   " WHERE function OPERATOR(pg_catalog.=) $1"
+									   " RETURNING description",
+									   dp_extension_schema_quoted()),
+							  1, argtypes, values, nulls) > 0;
+	if (builtin)
+	{
+		description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		values[1] = description ? CStringGetTextDatum(description) : (Datum) 0;
+		nulls[1] = description ? ' ' : 'n';
+	}
+	values[3] = BoolGetDatum(builtin);
 	dp_spi_as_owner(psprintf("INSERT INTO %s.default_policy_allowlist"
 							 " (function, description, builtin, added_at, added_by)"
-							 " VALUES ($1, $2, false, pg_catalog.now(), $3)",
+							 " VALUES ($1, $2, $4, pg_catalog.now(), $3)",
 							 dp_extension_schema_quoted()),
-					3, argtypes, values, nulls);
+					4, argtypes, values, nulls);
 
 	dp_json_begin(&detail);
 	dp_json_add_text(&detail, "function", fname);
 	dp_json_add_text(&detail, "description", description);
+	dp_json_add_raw(&detail, "builtin", builtin ? "true" : "false");
 	event.action = "allow_function";
 	event.kept_default = event.rewrote = -1;
 	event.detail = dp_json_end(&detail);
@@ -563,6 +582,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	DpAuditEvent event = {0};
 	uint64		npolicies;
 	bool		builtin;
+	char	   *description;
 	bool		isnull;
 
 	fname = allowlist_function_name(fcinfo, &procform, &tuple);
@@ -573,7 +593,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	SPI_connect();
 
 	/* lock the entry: a policy created meanwhile must wait for us */
-	if (dp_spi_as_owner(psprintf("SELECT builtin FROM %s.default_policy_allowlist"
+	if (dp_spi_as_owner(psprintf("SELECT builtin, description FROM %s.default_policy_allowlist"
 								 " WHERE function OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 								 dp_extension_schema_quoted()),
 						1, argtypes, values, NULL) == 0)
@@ -582,6 +602,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 				 errmsg("function %s is not on the allowlist", fname)));
 	builtin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 1, &isnull));
+	description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
 	/* which policies use it, as they read now */
 	npolicies = dp_spi_as_owner(psprintf("SELECT name, expression, column_type"
@@ -617,6 +638,25 @@ disallow_default_function(PG_FUNCTION_ARGS)
 							 " WHERE function OPERATOR(pg_catalog.=) $1",
 							 dp_extension_schema_quoted()),
 					1, argtypes, values, NULL);
+	if (builtin)
+	{
+		Oid			removedtypes[] = {REGPROCEDUREOID, NAMEOID, TEXTOID};
+		Datum		removed[] = {values[0],
+			DirectFunctionCall1(namein, CStringGetDatum(session_user_name())),
+		(Datum) 0};
+		char		removednulls[] = "  n";
+
+		if (description)
+		{
+			removed[2] = CStringGetTextDatum(description);
+			removednulls[2] = ' ';
+		}
+		dp_spi_as_owner(psprintf("INSERT INTO %s.default_policy_allowlist_removed"
+								 " (function, description, removed_at, removed_by)"
+								 " VALUES ($1, $3, pg_catalog.now(), $2)",
+								 dp_extension_schema_quoted()),
+						3, removedtypes, removed, removednulls);
+	}
 
 	dp_json_begin(&detail);
 	dp_json_add_text(&detail, "function", fname);

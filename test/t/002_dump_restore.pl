@@ -24,6 +24,10 @@ $node->safe_psql(
 CREATE FUNCTION public.tenant_id() RETURNS integer
 	LANGUAGE sql STABLE AS 'SELECT 42';
 SELECT allow_default_function('public.tenant_id()', 'the current tenant');
+-- a seed taken off, and one taken off and put back
+SELECT disallow_default_function('pg_catalog.clock_timestamp()');
+SELECT disallow_default_function('pg_catalog.statement_timestamp()');
+SELECT allow_default_function('pg_catalog.statement_timestamp()');
 CREATE FUNCTION public.now() RETURNS timestamptz
 	LANGUAGE sql STABLE AS $$SELECT 'epoch'::timestamptz$$;
 });
@@ -58,6 +62,9 @@ my %query = (
 	builtin_allowlist => q{SELECT function::text, description
 		FROM default_policy_allowlist WHERE builtin ORDER BY function::text},
 	allowlist_count => q{SELECT count(*) FROM default_policy_allowlist},
+	removed_seeds => q{SELECT function::text FROM default_policy_allowlist_removed},
+	clock_timestamp =>
+	  q{SELECT valid FROM check_default('clock_timestamp()', 'timestamptz')},
 	sequence =>
 	  q{SELECT last_value, is_called FROM default_policy_audit_id_seq},
 	values => q{SELECT default_policy_value('zero') || '|'
@@ -73,7 +80,8 @@ is( $node->safe_psql($src, 'SELECT count(*) FROM default_policy'),
 is( $node->safe_psql(
 		$src,
 		q{SELECT string_agg(action, ',' ORDER BY id) FROM default_policy_audit}),
-	'allow_function,create_policy,create_policy,create_policy,create_policy,'
+	'allow_function,disallow_function,disallow_function,allow_function,'
+	  . 'create_policy,create_policy,create_policy,create_policy,'
 	  . 'create_policy,create_policy,create_policy,alter_policy,drop_policy,create_policy',
 	'source audit holds every change');
 is( $node->safe_psql(
@@ -109,6 +117,10 @@ sub check_restored
 		$before{builtin_allowlist}, "$how: built-in seeds are as in the source");
 	is($node->safe_psql($db, $query{allowlist_count}),
 		$before{allowlist_count}, "$how: no allowlist entry is duplicated");
+	is($node->safe_psql($db, $query{removed_seeds}),
+		'clock_timestamp()', "$how: the removed seed is remembered");
+	is($node->safe_psql($db, $query{clock_timestamp}),
+		'f', "$how: the removed seed stays off the allowlist");
 	is($node->safe_psql($db, $query{sequence}),
 		$before{sequence}, "$how: audit sequence state is restored");
 
