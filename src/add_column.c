@@ -661,10 +661,10 @@ explain_add_column(PG_FUNCTION_ARGS)
 											 target.qualified));
 	values[2] = CStringGetTextDatum("ACCESS EXCLUSIVE");
 	values[3] = BoolGetDatum(false);
-	values[4] = CStringGetTextDatum(psprintf("the table and its %d partition%s or child%s; at most %d attempt%s of %d ms each (defaults_policy.lock_retries, defaults_policy.lock_timeout), with backoff between them",
-											 list_length(relids) - 1,
-											 list_length(relids) == 2 ? "" : "s",
-											 list_length(relids) == 2 ? "" : "ren",
+	values[4] = CStringGetTextDatum(psprintf("%s; at most %d attempt%s of %d ms each (defaults_policy.lock_retries, defaults_policy.lock_timeout), with backoff between them",
+											 list_length(relids) == 1 ? "the table alone" :
+											 psprintf("the table and its %d partitions or children",
+													  list_length(relids) - 1),
 											 dp_lock_retries + 1,
 											 dp_lock_retries == 0 ? "" : "s",
 											 dp_lock_timeout));
