@@ -51,6 +51,7 @@
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 /* The table a call works on, checked and (once locked) stable. */
 typedef struct TargetTable
@@ -65,6 +66,8 @@ typedef struct TargetTable
 } TargetTable;
 
 static void open_target(Oid relid, TargetTable *target);
+static void lock_within(Oid relid, TimestampTz start);
+static bool try_lock_target(TargetTable *target);
 static void lock_target(TargetTable *target);
 static List *relfilenodes(List *relids);
 static void run_alter(TargetTable *target, AlterTableCmd *cmd,
@@ -137,6 +140,82 @@ sleep_ms(long ms)
 }
 
 /*
+ * Lock one relation in ACCESS EXCLUSIVE mode, waiting no longer than what is
+ * left of the attempt that began at start: the whole attempt, parent and
+ * descendants, is bounded by defaults_policy.lock_timeout, not each lock.
+ * The caller has opened a GUC nest level for lock_timeout.
+ */
+static void
+lock_within(Oid relid, TimestampTz start)
+{
+	long		left;
+	char		timeout[32];
+
+	if (ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return;
+	left = dp_lock_timeout -
+		TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+	if (left <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("canceling statement due to lock timeout")));
+	snprintf(timeout, sizeof(timeout), "%ld", left);
+	set_config_option("lock_timeout", timeout, PGC_USERSET,
+					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	LockRelationOid(relid, AccessExclusiveLock);
+}
+
+/*
+ * One attempt: lock the table, then its descendants, in a subtransaction.
+ * On a lock timeout the subtransaction and whatever it locked are rolled
+ * back and false is returned; on success the locks pass to the caller's
+ * transaction.
+ */
+static bool
+try_lock_target(TargetTable *target)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	ResourceOwner callerowner = CurrentResourceOwner;
+	volatile bool locked = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(callercxt);
+	PG_TRY();
+	{
+		int			nestlevel = NewGUCNestLevel();
+		TimestampTz start = GetCurrentTimestamp();
+		ListCell   *lc;
+
+		lock_within(target->relid, start);
+		/* the descendants as they are now that the parent is locked */
+		target->relids = find_all_inheritors(target->relid, NoLock, NULL);
+		foreach(lc, target->relids)
+			lock_within(lfirst_oid(lc), start);
+		AtEOXact_GUC(true, nestlevel);
+
+		ReleaseCurrentSubTransaction();
+		locked = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(callercxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(callercxt);
+		CurrentResourceOwner = callerowner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(callercxt);
+	CurrentResourceOwner = callerowner;
+	return locked;
+}
+
+/*
  * Take ACCESS EXCLUSIVE on the table and all its descendants with bounded
  * waits (see the file header).  On success the locks belong to the
  * caller's transaction.
@@ -144,58 +223,19 @@ sleep_ms(long ms)
 static void
 lock_target(TargetTable *target)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	ResourceOwner callerowner = CurrentResourceOwner;
 	int			attempts = dp_lock_retries + 1;
-	char		timeout[32];
 
-	snprintf(timeout, sizeof(timeout), "%d", dp_lock_timeout);
 	for (int attempt = 1;; attempt++)
 	{
-		bool		locked = false;
-
 		target->lock_attempts = attempt;
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(callercxt);
-		PG_TRY();
-		{
-			int			nestlevel = NewGUCNestLevel();
-			ListCell   *lc;
-
-			set_config_option("lock_timeout", timeout, PGC_USERSET,
-							  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-			LockRelationOid(target->relid, AccessExclusiveLock);
-			/* the descendants as they are now that the parent is locked */
-			target->relids = find_all_inheritors(target->relid, NoLock, NULL);
-			foreach(lc, target->relids)
-				LockRelationOid(lfirst_oid(lc), AccessExclusiveLock);
-			AtEOXact_GUC(true, nestlevel);
-
-			ReleaseCurrentSubTransaction();
-			locked = true;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(callercxt);
-			edata = CopyErrorData();
-			if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-				PG_RE_THROW();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-		}
-		PG_END_TRY();
-		MemoryContextSwitchTo(callercxt);
-		CurrentResourceOwner = callerowner;
-
-		if (locked)
+		if (try_lock_target(target))
 			break;
 		if (attempt >= attempts)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("could not lock table \"%s\" after %d attempts",
-							target->relname, attempts),
+					 errmsg_plural("could not lock table \"%s\" after %d attempt",
+								   "could not lock table \"%s\" after %d attempts",
+								   attempts, target->relname, attempts),
 					 errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table and its partitions or children.",
 							   dp_lock_timeout),
 					 errhint("Another transaction holds a lock on the table. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.")));

@@ -68,6 +68,15 @@ arg_text(FunctionCallInfo fcinfo, int argno)
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
+/* A description argument: an empty one means none. */
+static const char *
+description_arg(FunctionCallInfo fcinfo, int argno)
+{
+	const char *value = arg_text(fcinfo, argno);
+
+	return (value && value[0] != '\0') ? value : NULL;
+}
+
 static const char *
 required_text(FunctionCallInfo fcinfo, int argno, const char *what)
 {
@@ -262,13 +271,11 @@ create_default_policy(PG_FUNCTION_ARGS)
 	const char *column_type = required_text(fcinfo, 1, "column type");
 	const char *expression = required_text(fcinfo, 2, "default expression");
 	bool		keep_default = PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3);
-	const char *description = arg_text(fcinfo, 4);
+	const char *description = description_arg(fcinfo, 4);
 	DefaultCheck check;
 	StoredPolicy existing;
 	StringInfoData detail;
 	Datum		row;
-
-	validate_policy(name, expression, column_type, 0, &check);
 
 	SPI_connect();
 	if (read_policy(name, false, &existing))
@@ -276,6 +283,7 @@ create_default_policy(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("default policy \"%s\" already exists", name),
 				 errhint("Use alter_default_policy() to change it.")));
+	validate_policy(name, expression, column_type, 0, &check);
 	lock_allowlisted(&check);
 	row = write_policy(psprintf("WITH p AS (INSERT INTO %s.default_policy"
 								" (name, column_type, expression, kind, keep_default,"
@@ -493,7 +501,7 @@ Datum
 allow_default_function(PG_FUNCTION_ARGS)
 {
 	Oid			funcid;
-	const char *description = arg_text(fcinfo, 1);
+	const char *description = description_arg(fcinfo, 1);
 	Form_pg_proc procform;
 	HeapTuple	tuple;
 	char	   *fname;
@@ -519,7 +527,7 @@ allow_default_function(PG_FUNCTION_ARGS)
 				 errmsg("function %s is already on the allowlist", fname)));
 
 	values[0] = ObjectIdGetDatum(funcid);
-	if (description && description[0] != '\0')
+	if (description)
 		values[1] = CStringGetTextDatum(description);
 	else
 		nulls[1] = 'n';
@@ -572,8 +580,6 @@ Datum
 disallow_default_function(PG_FUNCTION_ARGS)
 {
 	Oid			funcid;
-	Form_pg_proc procform;
-	HeapTuple	tuple;
 	char	   *fname;
 	Oid			argtypes[] = {REGPROCEDUREOID};
 	Datum		values[1];
@@ -585,9 +591,16 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	char	   *description;
 	bool		isnull;
 
-	fname = allowlist_function_name(fcinfo, &procform, &tuple);
-	funcid = procform->oid;
-	ReleaseSysCache(tuple);
+	/* a function dropped since it was allowed is named by its OID */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("function must not be null")));
+	funcid = PG_GETARG_OID(0);
+	fname = format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY |
+									  FORMAT_PROC_INVALID_AS_NULL);
+	if (fname == NULL)
+		fname = psprintf("%u", funcid);
 	values[0] = ObjectIdGetDatum(funcid);
 
 	SPI_connect();

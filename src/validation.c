@@ -169,20 +169,19 @@ dp_check_default(const char *expression, const char *column_type,
 
 		MemoryContextSwitchTo(callercxt);
 		edata = CopyErrorData();
-		errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(callercxt);
+		CurrentResourceOwner = callerowner;
 
 		/* not the expression's fault: let it propagate */
+		errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 			errclass == ERRCODE_INSUFFICIENT_RESOURCES ||
 			errclass == ERRCODE_OPERATOR_INTERVENTION ||
 			errclass == ERRCODE_SYSTEM_ERROR ||
 			errclass == ERRCODE_INTERNAL_ERROR)
-			PG_RE_THROW();
-
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(callercxt);
-		CurrentResourceOwner = callerowner;
+			ReThrowError(edata);
 
 		/* what was proven before the error stays; the verdict is invalid */
 		check->valid = false;
