@@ -20,7 +20,7 @@ TAP_TESTS   = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN = results_regress results_isolation tmp_check
 
-PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter
 ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif

@@ -47,7 +47,7 @@ dp_audit(const DpAuditEvent *event)
 	char	   *sql;
 	Datum		row;
 	bool		isnull;
-	int			i;
+	size_t		i;
 
 	memset(nulls, ' ', sizeof(nulls));
 

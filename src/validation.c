@@ -397,7 +397,7 @@ collect_special_literals(Node *node, List **found)
 			while (isalpha((unsigned char) *s))
 				s++;
 			len = s - start;
-			for (int i = 0; i < lengthof(special_inputs); i++)
+			for (size_t i = 0; i < lengthof(special_inputs); i++)
 			{
 				if (len == strlen(special_inputs[i].word) &&
 					pg_strncasecmp(start, special_inputs[i].word, len) == 0)
@@ -464,7 +464,7 @@ refuse_special_literal(Node *node, List *specials, DefaultCheck *check)
 	if (!find_special_const(node, &context))
 		return false;
 
-	for (int i = 0; i < lengthof(special_inputs); i++)
+	for (size_t i = 0; i < lengthof(special_inputs); i++)
 	{
 		if (strcmp(special_inputs[i].word, context.hit->word) == 0)
 			return refuse(check, ERRCODE_INVALID_OBJECT_DEFINITION,
