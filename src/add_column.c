@@ -165,54 +165,37 @@ lock_within(Oid relid, TimestampTz start)
 	LockRelationOid(relid, AccessExclusiveLock);
 }
 
+/* One attempt: lock the table, then its descendants, as they are then. */
+static void
+lock_attempt(void *arg)
+{
+	TargetTable *target = (TargetTable *) arg;
+	int			nestlevel = NewGUCNestLevel();
+	TimestampTz start = GetCurrentTimestamp();
+	ListCell   *lc;
+
+	lock_within(target->relid, start);
+	target->relids = find_all_inheritors(target->relid, NoLock, NULL);
+	foreach(lc, target->relids)
+		lock_within(lfirst_oid(lc), start);
+	AtEOXact_GUC(true, nestlevel);
+}
+
 /*
- * One attempt: lock the table, then its descendants, in a subtransaction.
- * On a lock timeout the subtransaction and whatever it locked are rolled
- * back and false is returned; on success the locks pass to the caller's
- * transaction.
+ * Make one attempt in a subtransaction.  On a lock timeout it and whatever
+ * it locked are rolled back and false is returned; on success the locks
+ * pass to the caller's transaction.
  */
 static bool
 try_lock_target(TargetTable *target)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	ResourceOwner callerowner = CurrentResourceOwner;
-	volatile bool locked = false;
+	ErrorData  *edata = dp_try_in_subtransaction(lock_attempt, target);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(callercxt);
-	PG_TRY();
-	{
-		int			nestlevel = NewGUCNestLevel();
-		TimestampTz start = GetCurrentTimestamp();
-		ListCell   *lc;
-
-		lock_within(target->relid, start);
-		/* the descendants as they are now that the parent is locked */
-		target->relids = find_all_inheritors(target->relid, NoLock, NULL);
-		foreach(lc, target->relids)
-			lock_within(lfirst_oid(lc), start);
-		AtEOXact_GUC(true, nestlevel);
-
-		ReleaseCurrentSubTransaction();
-		locked = true;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(callercxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(callercxt);
-		CurrentResourceOwner = callerowner;
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-			ReThrowError(edata);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(callercxt);
-	CurrentResourceOwner = callerowner;
-	return locked;
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		ReThrowError(edata);
+	return false;
 }
 
 /*

@@ -119,6 +119,9 @@ extern void dp_json_add_text(StringInfo buf, const char *key, const char *value)
 extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);
 extern char *dp_json_end(StringInfo buf);
 
+/* subxact.c */
+extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg);
+
 /* settings.c */
 extern bool dp_log_audit;
 extern int	dp_lock_timeout;

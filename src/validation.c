@@ -63,6 +63,15 @@ typedef struct ClassifyContext
 	bool		user_function;	/* ... and one of them is user-defined */
 } ClassifyContext;
 
+/* The arguments of one check, for dp_try_in_subtransaction(). */
+typedef struct CheckArgs
+{
+	const char *expression;
+	const char *column_type;
+	int			flags;
+	DefaultCheck *check;
+} CheckArgs;
+
 /* A special datetime literal found in the raw parse tree. */
 typedef struct SpecialLiteral
 {
@@ -85,6 +94,7 @@ static const struct
 
 static void check_default_guts(const char *expression, const char *column_type,
 							   int flags, DefaultCheck *check);
+static void check_default_work(void *arg);
 static int	enter_search_path(bool canonical);
 static bool collect_special_literals(Node *node, List **found);
 static bool refuse_special_literal(Node *node, List *specials,
@@ -127,8 +137,9 @@ void
 dp_check_default(const char *expression, const char *column_type,
 				 int flags, DefaultCheck *check)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
-	ResourceOwner callerowner = CurrentResourceOwner;
+	CheckArgs	args;
+	ErrorData  *edata;
+	int			errclass;
 
 	memset(check, 0, sizeof(DefaultCheck));
 	check->kind = DEFAULT_KIND_INVALID;
@@ -148,49 +159,39 @@ dp_check_default(const char *expression, const char *column_type,
 	}
 
 	/*
-	 * Everything that can fail runs in a subtransaction, as in a PL/pgSQL
-	 * exception block, so that an error leaves no trace but the reason.
+	 * Everything that can fail runs in a subtransaction, so that an error
+	 * leaves no trace but the reason.
 	 */
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(callercxt);
+	args.expression = expression;
+	args.column_type = column_type;
+	args.flags = flags;
+	args.check = check;
+	edata = dp_try_in_subtransaction(check_default_work, &args);
+	if (edata == NULL)
+		return;
 
-	PG_TRY();
-	{
-		check_default_guts(expression, column_type, flags, check);
+	/* not the expression's fault: let it propagate */
+	errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		errclass == ERRCODE_INSUFFICIENT_RESOURCES ||
+		errclass == ERRCODE_OPERATOR_INTERVENTION ||
+		errclass == ERRCODE_SYSTEM_ERROR ||
+		errclass == ERRCODE_INTERNAL_ERROR)
+		ReThrowError(edata);
 
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(callercxt);
-		CurrentResourceOwner = callerowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		int			errclass;
+	/* what was proven before the error stays; the verdict is invalid */
+	check->rewrites = false;
+	refuse(check, edata->sqlerrcode, edata->message, edata->detail,
+		   edata->hint);
+}
 
-		MemoryContextSwitchTo(callercxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(callercxt);
-		CurrentResourceOwner = callerowner;
+static void
+check_default_work(void *arg)
+{
+	CheckArgs  *args = (CheckArgs *) arg;
 
-		/* not the expression's fault: let it propagate */
-		errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			errclass == ERRCODE_INSUFFICIENT_RESOURCES ||
-			errclass == ERRCODE_OPERATOR_INTERVENTION ||
-			errclass == ERRCODE_SYSTEM_ERROR ||
-			errclass == ERRCODE_INTERNAL_ERROR)
-			ReThrowError(edata);
-
-		/* what was proven before the error stays; the verdict is invalid */
-		check->valid = false;
-		check->kind = DEFAULT_KIND_INVALID;
-		check->rewrites = false;
-		refuse(check, edata->sqlerrcode, edata->message, edata->detail,
-			   edata->hint);
-	}
-	PG_END_TRY();
+	check_default_guts(args->expression, args->column_type, args->flags,
+					   args->check);
 }
 
 /*
