@@ -31,7 +31,6 @@
 #include "defaults_policy.h"
 
 #include "access/transam.h"
-#include "access/xact.h"
 #include "catalog/heap.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -49,9 +48,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/regproc.h"
-#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/typcache.h"
 

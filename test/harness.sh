@@ -129,7 +129,10 @@ cmd_test() {
 		cat "$out/tap.log"
 	fi
 	echo "--- tap: $p passed, $f failed"
-	grep -E '^test/t/.*\.\.' "$out/tap.log" | sed 's/^/    /' || true
+	# one line per test file: its name and how it ended
+	awk '/^test\/t\/.*\.\. *$/ { name = $1; next }
+		 name != "" && /^(ok$|skipped|Dubious|Failed [0-9])/ { printf "    %-40s %s\n", name, $0; name = "" }' \
+		"$out/tap.log" || true
 	passed=$((passed + p)); failed=$((failed + f))
 
 	rm -rf "$out"
