@@ -27,8 +27,16 @@ endif
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+# pgxs.mk comes with Debian's client package; the server headers do not
+SERVER_HEADER := $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)/postgres.h
 
 ifneq ($(wildcard $(PGXS)),)
+ifneq ($(wildcard $(SERVER_HEADER)),)
+HAVE_PGXS = yes
+endif
+endif
+
+ifdef HAVE_PGXS
 include $(PGXS)
 else
 all:

@@ -30,7 +30,15 @@ install_missing() {
 	local missing=()
 
 	[ -x "$PGBIN/postgres" ] || missing+=("postgresql-$PGVER")
-	[ -f "$PGXSDIR/src/makefiles/pgxs.mk" ] || missing+=("postgresql-server-dev-$PGVER")
+	# Debian's client package ships pgxs.mk, pg_regress, the isolation
+	# tester and the TAP modules; the server headers come with -dev
+	[ -f "$PGXSDIR/src/makefiles/pgxs.mk" ] &&
+		[ -x "$PGXSDIR/src/test/regress/pg_regress" ] &&
+		[ -x "$PGXSDIR/src/test/isolation/pg_isolation_regress" ] &&
+		[ -f "$PGXSDIR/src/test/perl/PostgreSQL/Test/Cluster.pm" ] ||
+		missing+=("postgresql-client-$PGVER")
+	[ -f "/usr/include/postgresql/$PGVER/server/postgres.h" ] ||
+		missing+=("postgresql-server-dev-$PGVER")
 	command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 	perl -MIPC::Run -e 1 2>/dev/null || missing+=(libipc-run-perl)
 	command -v prove >/dev/null || missing+=(perl)
