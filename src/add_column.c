@@ -81,7 +81,8 @@ static Datum add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 /*
  * Check that the caller may alter the table and that it is a kind of table
  * this can work on.  Ownership is checked before any lock is asked for, so
- * that no one else can queue an ACCESS EXCLUSIVE request on it.
+ * that a caller who may not alter the table cannot queue an ACCESS
+ * EXCLUSIVE request on it either.
  */
 static void
 open_target(Oid relid, TargetTable *target)
