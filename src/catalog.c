@@ -133,9 +133,13 @@ dp_extension_relid(const char *relname)
 	return relid;
 }
 
-/* Is funcid on default_policy_allowlist, as the active snapshot sees it? */
+/*
+ * Is funcid on default_policy_allowlist, as the active snapshot sees it?
+ * allowlist is the table's OID, from dp_extension_relid(), which a caller
+ * that asks about many functions looks up once.
+ */
 bool
-dp_function_is_allowlisted(Oid funcid)
+dp_function_is_allowlisted(Oid allowlist, Oid funcid)
 {
 	Relation	rel;
 	SysScanDesc scan;
@@ -147,8 +151,7 @@ dp_function_is_allowlisted(Oid funcid)
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(funcid));
 	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
-	rel = table_open(dp_extension_relid("default_policy_allowlist"),
-					 AccessShareLock);
+	rel = table_open(allowlist, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, snapshot, 1, &key);
 	found = HeapTupleIsValid(systable_getnext(scan));
 	systable_endscan(scan);

@@ -92,7 +92,7 @@ extern void dp_end_as_owner(DpOwnerSwitch *sw);
 extern uint64 dp_spi_as_owner(const char *sql, int nargs, const Oid *argtypes,
 							  Datum *values, const char *nulls);
 extern Oid	dp_extension_relid(const char *relname);
-extern bool dp_function_is_allowlisted(Oid funcid);
+extern bool dp_function_is_allowlisted(Oid allowlist, Oid funcid);
 
 /* policy.c */
 extern void dp_policy_check(const char *name, DefaultCheck *check,

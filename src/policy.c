@@ -521,7 +521,8 @@ allow_default_function(PG_FUNCTION_ARGS)
 				 errdetail("Aggregates, window functions, procedures and set-returning functions cannot be on the allowlist.")));
 	ReleaseSysCache(tuple);
 
-	if (dp_function_is_allowlisted(funcid))
+	if (dp_function_is_allowlisted(dp_extension_relid("default_policy_allowlist"),
+								   funcid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("function %s is already on the allowlist", fname)));

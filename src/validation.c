@@ -58,6 +58,7 @@ typedef struct ClassifyContext
 	DefaultCheck *check;
 	bool		dynamic;		/* an allowlisted function was seen */
 	bool		user_function;	/* ... and one of them is user-defined */
+	Oid			allowlist;		/* default_policy_allowlist, once looked up */
 } ClassifyContext;
 
 /* The arguments of one check, for dp_try_in_subtransaction(). */
@@ -254,6 +255,7 @@ check_default_guts(const char *expression, const char *column_type,
 	context.check = check;
 	context.dynamic = false;
 	context.user_function = false;
+	context.allowlist = InvalidOid;
 	if (classify_walker(expr, &context))
 		return;
 
@@ -633,7 +635,9 @@ classify_function(Oid funcid, void *arg)
 	ClassifyContext *context = (ClassifyContext *) arg;
 	char	   *name;
 
-	if (dp_function_is_allowlisted(funcid))
+	if (!OidIsValid(context->allowlist))
+		context->allowlist = dp_extension_relid("default_policy_allowlist");
+	if (dp_function_is_allowlisted(context->allowlist, funcid))
 	{
 		context->dynamic = true;
 		context->user_function |= (funcid >= FirstNormalObjectId);
