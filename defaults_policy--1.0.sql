@@ -222,3 +222,12 @@ RETURNS TABLE(step pg_catalog.int4, statement pg_catalog.text,
 			  lock_mode pg_catalog.text, rewrites pg_catalog.bool,
 			  note pg_catalog.text)
 AS 'MODULE_PATHNAME', 'explain_add_column' LANGUAGE C VOLATILE;
+
+--
+-- The defaults that already exist
+--
+CREATE FUNCTION @extschema@.check_schema_defaults(schema_name pg_catalog.name DEFAULT NULL)
+RETURNS TABLE(table_name pg_catalog.regclass, column_name pg_catalog.name,
+			  expression pg_catalog.text, kind pg_catalog.text,
+			  valid pg_catalog.bool, reason pg_catalog.text)
+AS 'MODULE_PATHNAME', 'check_schema_defaults' LANGUAGE C STABLE;

@@ -71,6 +71,7 @@ typedef struct DefaultCheck
 extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, DefaultCheck *result);
 extern Node *dp_parse_expression(const char *expression);
+extern int	dp_enter_canonical_output(void);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
 extern void dp_raise_invalid_default(const DefaultCheck *check,

@@ -705,16 +705,14 @@ refuse(DefaultCheck *check, int sqlstate, char *message, char *detail,
 }
 
 /*
- * Canonical text of an analysed expression, and of the column type: written
- * under DP_CANONICAL_SEARCH_PATH, so that every object outside pg_catalog is
- * schema-qualified, and with pg_dump's output settings, so that literals
- * read back the same under any DateStyle.
+ * Settings under which canonical text is written: DP_CANONICAL_SEARCH_PATH,
+ * and pg_dump's output settings, so that literals read back the same under
+ * any DateStyle.  Pass the result to AtEOXact_GUC() to restore.
  */
-static char *
-canonical_deparse(Node *expr, Oid typid, int32 typmod, char **type_name)
+int
+dp_enter_canonical_output(void)
 {
 	int			nestlevel = NewGUCNestLevel();
-	char	   *text;
 
 	set_config_option("search_path", DP_CANONICAL_SEARCH_PATH, PGC_USERSET,
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
@@ -724,6 +722,20 @@ canonical_deparse(Node *expr, Oid typid, int32 typmod, char **type_name)
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	set_config_option("extra_float_digits", "3", PGC_USERSET,
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/*
+ * Canonical text of an analysed expression, and of the column type: written
+ * under DP_CANONICAL_SEARCH_PATH, so that every object outside pg_catalog is
+ * schema-qualified, and with pg_dump's output settings, so that literals
+ * read back the same under any DateStyle.
+ */
+static char *
+canonical_deparse(Node *expr, Oid typid, int32 typmod, char **type_name)
+{
+	int			nestlevel = dp_enter_canonical_output();
+	char	   *text;
 
 	text = deparse_expression(expr, NIL, false, false);
 	*type_name = format_type_with_typemod(typid, typmod);

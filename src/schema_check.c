@@ -1,0 +1,117 @@
+/*-------------------------------------------------------------------------
+ *
+ * schema_check.c
+ *	  check_schema_defaults(): the validation rules applied to the column
+ *	  defaults that already exist.
+ *
+ * Every column default of the tables in one schema, or in all user schemas,
+ * is read back as text the way the extension writes its own (pg_get_expr
+ * and format_type under dp_enter_canonical_output(), so every name means
+ * what the catalog means) and given to the validation engine.  System schemas,
+ * temporary schemas and the extension's own tables are
+ * left out; generated columns have expressions, not defaults, and identity
+ * columns have no pg_attrdef row.
+ *
+ * What the engine cannot see here: a default made with a special input
+ * such as 'now' was converted when it was made, and is stored as the
+ * constant it became.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "defaults_policy.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+/*
+ * check_schema_defaults(schema_name name DEFAULT NULL)
+ *	 RETURNS TABLE(table_name regclass, column_name name, expression text,
+ *				   kind text, valid boolean, reason text)
+ */
+PG_FUNCTION_INFO_V1(check_schema_defaults);
+Datum
+check_schema_defaults(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			argtypes[] = {OIDOID, OIDOID};
+	Datum		args[2];
+	char		argnulls[2] = "  ";
+	int			nestlevel;
+	uint64		ndefaults;
+	SPITupleTable *defaults;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* a schema that does not exist is an error, not an empty answer */
+	args[0] = ObjectIdGetDatum(InvalidOid);
+	if (PG_ARGISNULL(0))
+		argnulls[0] = 'n';
+	else
+		args[0] = ObjectIdGetDatum(get_namespace_oid(NameStr(*PG_GETARG_NAME(0)),
+													 false));
+	args[1] = ObjectIdGetDatum(get_extension_oid("defaults_policy", false));
+
+	SPI_connect();
+	nestlevel = dp_enter_canonical_output();
+	ndefaults = SPI_execute_with_args(
+									  "SELECT d.adrelid, a.attname::pg_catalog.text,"
+									  " pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
+									  " pg_catalog.format_type(a.atttypid, a.atttypmod)"
+									  " FROM pg_catalog.pg_attrdef AS d"
+									  " JOIN pg_catalog.pg_attribute AS a"
+									  "   ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid"
+									  "  AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
+									  " JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) d.adrelid"
+									  " JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+									  " WHERE NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''"
+									  "   AND a.attnum OPERATOR(pg_catalog.>) 0"
+									  "   AND CASE WHEN $1 IS NULL THEN"
+									  "         n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'pg_toast'])"
+									  "         AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(toast_)?temp_'"
+									  "       ELSE n.oid OPERATOR(pg_catalog.=) $1 END"
+									  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS e"
+									  "       WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+									  "         AND e.objid OPERATOR(pg_catalog.=) c.oid"
+									  "         AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
+									  "         AND e.refobjid OPERATOR(pg_catalog.=) $2"
+									  "         AND e.deptype OPERATOR(pg_catalog.=) 'e')"
+									  " ORDER BY n.nspname, c.relname, a.attnum",
+									  2, argtypes, args, argnulls, true, 0) == SPI_OK_SELECT ?
+		SPI_processed : 0;
+	defaults = SPI_tuptable;
+	AtEOXact_GUC(true, nestlevel);
+
+	for (uint64 i = 0; i < ndefaults; i++)
+	{
+		HeapTuple	row = defaults->vals[i];
+		TupleDesc	desc = defaults->tupdesc;
+		bool		isnull;
+		char	   *expression = SPI_getvalue(row, desc, 3);
+		DefaultCheck check;
+		Datum		values[6];
+		bool		nulls[6] = {0};
+
+		dp_check_default(expression, SPI_getvalue(row, desc, 4), DP_CANONICAL,
+						 &check);
+
+		values[0] = SPI_getbinval(row, desc, 1, &isnull);
+		values[1] = DirectFunctionCall1(namein,
+										CStringGetDatum(SPI_getvalue(row, desc, 2)));
+		values[2] = CStringGetTextDatum(expression);
+		values[3] = CStringGetTextDatum(dp_kind_name(check.kind));
+		values[4] = BoolGetDatum(check.valid);
+		if (check.valid)
+			nulls[5] = true;
+		else
+			values[5] = CStringGetTextDatum(dp_check_reason(&check));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	SPI_finish();
+	return (Datum) 0;
+}
