@@ -37,6 +37,11 @@ FROM (VALUES ('random()', 'float8'),
 			 ('0', 'no_such_type')) AS e(expression, column_type),
 	 LATERAL check_default(e.expression, e.column_type) AS d;
 
+-- 2b. The defaults already in the database, made by plain DDL
+CREATE TABLE legacy (id serial, made timestamptz DEFAULT now(), lucky float8 DEFAULT random(),
+					 code varchar(2) DEFAULT 'abc');
+SELECT table_name, column_name, expression, kind, reason FROM check_schema_defaults('public');
+
 -- 3. Named policies that migrations refer to
 SELECT name, column_type, expression, kind, keep_default
 FROM create_default_policy('created_on', 'timestamptz', 'now()', keep_default => true,
