@@ -282,6 +282,16 @@ SHOW defaults_policy.lock_retries;
 SET defaults_policy.lock_timeout = 0;
 SET defaults_policy.lock_retries = -1;
 
+-- the functions return rows of the extension's own table types, which can
+-- be stored and read back in another session
+CREATE TABLE kept_rows (audit default_policy_audit, policy default_policy);
+INSERT INTO kept_rows
+SELECT add_column_with_default('animals', 'tail', 'boolean', 'true'),
+	   create_default_policy('typed', 'integer', '1');
+\c -
+SELECT (audit).action, (audit).column_name, (policy).name, (policy).kind FROM kept_rows;
+DROP TABLE kept_rows;
+
 -- the audit trail of this file
 SELECT action, table_name, column_name, kind, policy_name, kept_default, rewrote
 FROM default_policy_audit ORDER BY id;

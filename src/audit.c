@@ -74,14 +74,13 @@ dp_audit(const DpAuditEvent *event)
 	else
 		nulls[11] = 'n';
 
-	sql = psprintf("WITH a AS (INSERT INTO %s.default_policy_audit"
+	sql = psprintf("INSERT INTO %s.default_policy_audit AS a"
 				   " (at, txid, session_user_name, current_user_name, action,"
 				   "  table_name, column_name, column_type, expression, kind,"
 				   "  policy_name, kept_default, rewrote, detail)"
 				   " VALUES (pg_catalog.clock_timestamp(), pg_catalog.pg_current_xact_id(),"
 				   "  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.jsonb)"
-				   " RETURNING *)"
-				   " SELECT a, pg_catalog.to_jsonb(a)::pg_catalog.text FROM a",
+				   " RETURNING a, pg_catalog.to_jsonb(a)::pg_catalog.text",
 				   schema);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -111,7 +110,7 @@ dp_audit(const DpAuditEvent *event)
 	}
 
 	if (SPI_execute_with_args(sql, lengthof(argtypes), (Oid *) argtypes,
-							  values, nulls, false, 1) != SPI_OK_SELECT ||
+							  values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not write audit row");
 	dp_end_as_owner(&sw);

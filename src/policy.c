@@ -285,11 +285,11 @@ create_default_policy(PG_FUNCTION_ARGS)
 				 errhint("Use alter_default_policy() to change it.")));
 	validate_policy(name, expression, column_type, 0, &check);
 	lock_allowlisted(&check);
-	row = write_policy(psprintf("WITH p AS (INSERT INTO %s.default_policy"
+	row = write_policy(psprintf("INSERT INTO %s.default_policy AS p"
 								" (name, column_type, expression, kind, keep_default,"
 								"  description, created_at, updated_at, created_by, updated_by)"
 								" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.now(),"
-								"  pg_catalog.now(), $7, $7) RETURNING *) SELECT p FROM p",
+								"  pg_catalog.now(), $7, $7) RETURNING p",
 								dp_extension_schema_quoted()),
 					   name, &check, keep_default, description);
 
@@ -356,12 +356,11 @@ alter_default_policy(PG_FUNCTION_ARGS)
 	validate_policy(name, expression, column_type, flags, &check);
 	lock_allowlisted(&check);
 
-	row = write_policy(psprintf("WITH p AS (UPDATE %s.default_policy SET"
+	row = write_policy(psprintf("UPDATE %s.default_policy AS p SET"
 								" column_type = $2, expression = $3, kind = $4,"
 								" keep_default = $5, description = $6,"
 								" updated_at = pg_catalog.now(), updated_by = $7"
-								" WHERE name OPERATOR(pg_catalog.=) $1 RETURNING *)"
-								" SELECT p FROM p",
+								" WHERE name OPERATOR(pg_catalog.=) $1 RETURNING p",
 								dp_extension_schema_quoted()),
 					   name, &check, keep_default, description);
 
