@@ -295,9 +295,7 @@ run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement)
 	pstmt->stmt_location = -1;
 	pstmt->stmt_len = 0;
 
-	nestlevel = NewGUCNestLevel();
-	set_config_option("search_path", DP_CANONICAL_SEARCH_PATH, PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = dp_enter_search_path(true);
 	ProcessUtility(pstmt, statement, false, PROCESS_UTILITY_QUERY, NULL, NULL,
 				   None_Receiver, NULL);
 	AtEOXact_GUC(true, nestlevel);
@@ -333,20 +331,14 @@ raise_invalid_column_default(const DefaultCheck *check, const char *column,
 static const char *
 required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
+	dp_require_arg(fcinfo, argno, what);
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
 static const char *
 column_name_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("column name must not be null")));
+	dp_require_arg(fcinfo, argno, "column name");
 	if (NameStr(*PG_GETARG_NAME(argno))[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -357,10 +349,7 @@ column_name_arg(FunctionCallInfo fcinfo, int argno)
 static Oid
 table_arg(FunctionCallInfo fcinfo)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("table must not be null")));
+	dp_require_arg(fcinfo, 0, "table");
 	return PG_GETARG_OID(0);
 }
 
@@ -578,10 +567,8 @@ set_column_default(PG_FUNCTION_ARGS)
 
 	/* validate against the column's own type, named canonically */
 	{
-		int			nestlevel = NewGUCNestLevel();
+		int			nestlevel = dp_enter_search_path(true);
 
-		set_config_option("search_path", DP_CANONICAL_SEARCH_PATH, PGC_USERSET,
-						  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 		column_type = format_type_with_typemod(typid, typmod);
 		AtEOXact_GUC(true, nestlevel);
 	}

@@ -107,9 +107,7 @@ dp_begin_as_owner(DpOwnerSwitch *sw)
 	SetUserIdAndSecContext(owner, sw->saved_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	sw->gucnest = NewGUCNestLevel();
-	set_config_option("search_path", DP_CANONICAL_SEARCH_PATH, PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	sw->gucnest = dp_enter_search_path(true);
 }
 
 void

@@ -4,7 +4,8 @@
  *	  Module entry point of the defaults_policy extension.
  *
  * _PG_init only calls each concept's init function; the concepts live in
- * files named for them (validation.c, catalog.c, settings.c, ...).
+ * files named for them (validation.c, catalog.c, settings.c, ...).  Also
+ * here: the one argument check every SQL-callable entry point shares.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,4 +19,14 @@ void
 _PG_init(void)
 {
 	dp_init_settings();
+}
+
+/* Raise the error for a NULL argument that must be given. */
+void
+dp_require_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
 }

@@ -71,6 +71,7 @@ typedef struct DefaultCheck
 extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, DefaultCheck *result);
 extern Node *dp_parse_expression(const char *expression);
+extern int	dp_enter_search_path(bool canonical);
 extern int	dp_enter_canonical_output(void);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
@@ -122,6 +123,9 @@ extern char *dp_json_end(StringInfo buf);
 
 /* subxact.c */
 extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg);
+
+/* defaults_policy.c */
+extern void dp_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 
 /* settings.c */
 extern bool dp_log_audit;

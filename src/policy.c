@@ -80,13 +80,8 @@ description_arg(FunctionCallInfo fcinfo, int argno)
 static const char *
 required_text(FunctionCallInfo fcinfo, int argno, const char *what)
 {
-	const char *value = arg_text(fcinfo, argno);
-
-	if (value == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return value;
+	dp_require_arg(fcinfo, argno, what);
+	return arg_text(fcinfo, argno);
 }
 
 static const char *
@@ -476,10 +471,7 @@ allowlist_function_name(FunctionCallInfo fcinfo, Form_pg_proc *procform_out,
 	Oid			funcid;
 	HeapTuple	tuple;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("function must not be null")));
+	dp_require_arg(fcinfo, 0, "function");
 	funcid = PG_GETARG_OID(0);
 	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tuple))
@@ -592,10 +584,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	/* a function dropped since it was allowed is named by its OID */
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("function must not be null")));
+	dp_require_arg(fcinfo, 0, "function");
 	funcid = PG_GETARG_OID(0);
 	fname = format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY |
 									  FORMAT_PROC_INVALID_AS_NULL);

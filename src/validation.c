@@ -93,7 +93,6 @@ static const struct
 static void check_default_guts(const char *expression, const char *column_type,
 							   int flags, DefaultCheck *check);
 static void check_default_work(void *arg);
-static int	enter_search_path(bool canonical);
 static bool collect_special_literals(Node *node, List **found);
 static bool refuse_special_literal(Node *node, List *specials,
 								   DefaultCheck *check);
@@ -211,7 +210,7 @@ check_default_guts(const char *expression, const char *column_type,
 	int			nestlevel;
 
 	/* the column type, typmod included, as CREATE TABLE would take it */
-	nestlevel = enter_search_path(flags & DP_CANONICAL_TYPE);
+	nestlevel = dp_enter_search_path(flags & DP_CANONICAL_TYPE);
 	parseTypeString(column_type, &check->typid, &check->typmod, false);
 	AtEOXact_GUC(true, nestlevel);
 	if (get_typtype(check->typid) == TYPTYPE_PSEUDO)
@@ -226,7 +225,7 @@ check_default_guts(const char *expression, const char *column_type,
 	collect_special_literals(raw, &specials);
 
 	/* analyse and coerce as cookDefault() does for ALTER TABLE */
-	nestlevel = enter_search_path(flags & DP_CANONICAL_EXPR);
+	nestlevel = dp_enter_search_path(flags & DP_CANONICAL_EXPR);
 	pstate = make_parsestate(NULL);
 	pstate->p_sourcetext = expression;
 	expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
@@ -307,8 +306,8 @@ check_default_guts(const char *expression, const char *column_type,
  * Read names under the canonical search_path, or leave the caller's.  Pass
  * the result to AtEOXact_GUC() to restore.
  */
-static int
-enter_search_path(bool canonical)
+int
+dp_enter_search_path(bool canonical)
 {
 	int			nestlevel = NewGUCNestLevel();
 
@@ -712,10 +711,8 @@ refuse(DefaultCheck *check, int sqlstate, char *message, char *detail,
 int
 dp_enter_canonical_output(void)
 {
-	int			nestlevel = NewGUCNestLevel();
+	int			nestlevel = dp_enter_search_path(true);
 
-	set_config_option("search_path", DP_CANONICAL_SEARCH_PATH, PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	set_config_option("datestyle", "ISO, YMD", PGC_USERSET,
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	set_config_option("intervalstyle", "postgres", PGC_USERSET,
