@@ -189,7 +189,7 @@ lock_attempt(void *arg)
 static bool
 try_lock_target(TargetTable *target)
 {
-	ErrorData  *edata = dp_try_in_subtransaction(lock_attempt, target);
+	ErrorData  *edata = dp_try_in_subtransaction(lock_attempt, target, true);
 
 	if (edata == NULL)
 		return true;
@@ -319,15 +319,6 @@ drop_default_statement(TargetTable *target, const char *column)
 					target->qualified, quote_identifier(column));
 }
 
-static void
-raise_invalid_column_default(const DefaultCheck *check, const char *column,
-							 const char *relname)
-{
-	dp_raise_invalid_default(check,
-							 psprintf("default for column \"%s\" of table \"%s\"",
-									  column, relname));
-}
-
 static const char *
 required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
@@ -398,7 +389,7 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 
 	open_target(relid, &target);
 	if (!check->valid)
-		raise_invalid_column_default(check, column, target.relname);
+		dp_raise_invalid_column_default(check, column, target.relname);
 	lock_target(&target);
 
 	event.action = "add_column";
@@ -500,7 +491,7 @@ add_column_with_default(PG_FUNCTION_ARGS)
 	const char *expression = required_text_arg(fcinfo, 3, "default expression");
 	DefaultCheck check;
 
-	dp_check_default(expression, column_type, 0, &check);
+	dp_check_default(expression, column_type, 0, InvalidOid, &check);
 	PG_RETURN_DATUM(add_column(fcinfo, relid, column, &check,
 							   PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4),
 							   PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5),
@@ -572,9 +563,10 @@ set_column_default(PG_FUNCTION_ARGS)
 		column_type = format_type_with_typemod(typid, typmod);
 		AtEOXact_GUC(true, nestlevel);
 	}
-	dp_check_default(expression, column_type, DP_CANONICAL_TYPE, &check);
+	dp_check_default(expression, column_type, DP_CANONICAL_TYPE, InvalidOid,
+					 &check);
 	if (!check.valid)
-		raise_invalid_column_default(&check, column, target.relname);
+		dp_raise_invalid_column_default(&check, column, target.relname);
 
 	cmd = makeNode(AlterTableCmd);
 	cmd->subtype = AT_ColumnDefault;
@@ -633,9 +625,9 @@ explain_add_column(PG_FUNCTION_ARGS)
 	bool		nulls[5] = {0};
 
 	open_target(relid, &target);
-	dp_check_default(expression, column_type, 0, &check);
+	dp_check_default(expression, column_type, 0, InvalidOid, &check);
 	if (!check.valid)
-		raise_invalid_column_default(&check, column, target.relname);
+		dp_raise_invalid_column_default(&check, column, target.relname);
 	if (existing_column(relid, column, &typid, &typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_COLUMN),

@@ -131,14 +131,11 @@ dp_extension_relid(const char *relname)
 	return relid;
 }
 
-/*
- * Is funcid on default_policy_allowlist, as the active snapshot sees it?
- * allowlist is the table's OID, from dp_extension_relid(), which a caller
- * that asks about many functions looks up once.
- */
+/* Is funcid on default_policy_allowlist, as the active snapshot sees it? */
 bool
-dp_function_is_allowlisted(Oid allowlist, Oid funcid)
+dp_function_is_allowlisted(Oid funcid)
 {
+	Oid			allowlist = dp_extension_relid("default_policy_allowlist");
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;

@@ -4,8 +4,7 @@
  *	  Declarations shared by the files of the defaults_policy extension.
  *
  * Only what crosses a file boundary lives here: the validation engine's
- * result, each concept's init function, and the settings.  Version shims
- * are in compat.h.
+ * verdict, each concept's init function, and the settings.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,6 +48,14 @@ typedef struct DefaultCheck
 	int32		typmod;
 	char	   *type_name;		/* canonical, typmod included */
 
+	/*
+	 * The raw parse tree that was validated (NULL for a stored tree), and
+	 * whether it came from canonical text: then it must be analysed again
+	 * under dp_enter_canonical_input(false) to mean what was validated.
+	 */
+	Node	   *raw;
+	bool		canonical_input;
+
 	/* the analysed expression; NULL if parse analysis failed */
 	Node	   *expr;
 	char	   *normalized;		/* canonical text of expr */
@@ -68,15 +75,25 @@ typedef struct DefaultCheck
 #define DP_CANONICAL_TYPE	0x02
 #define DP_CANONICAL		(DP_CANONICAL_EXPR | DP_CANONICAL_TYPE)
 
+/*
+ * owner: the role that evaluates what must be evaluated (the target
+ * table's owner), or InvalidOid for the current user.
+ */
 extern void dp_check_default(const char *expression, const char *column_type,
-							 int flags, DefaultCheck *result);
+							 int flags, Oid owner, DefaultCheck *result);
 extern Node *dp_parse_expression(const char *expression);
-extern int	dp_enter_search_path(bool canonical);
-extern int	dp_enter_canonical_output(void);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
-extern void dp_raise_invalid_default(const DefaultCheck *check,
-									 const char *what);
+extern void dp_raise_invalid_column_default(const DefaultCheck *check,
+											const char *column,
+											const char *relname);
+extern void dp_raise_invalid_policy_default(const DefaultCheck *check,
+											const char *policy);
+
+/* canonical.c */
+extern int	dp_enter_search_path(bool canonical);
+extern int	dp_enter_canonical_input(bool search_path);
+extern int	dp_enter_canonical_output(void);
 
 /* catalog.c */
 typedef struct DpOwnerSwitch
@@ -94,7 +111,7 @@ extern void dp_end_as_owner(DpOwnerSwitch *sw);
 extern uint64 dp_spi_as_owner(const char *sql, int nargs, const Oid *argtypes,
 							  Datum *values, const char *nulls);
 extern Oid	dp_extension_relid(const char *relname);
-extern bool dp_function_is_allowlisted(Oid allowlist, Oid funcid);
+extern bool dp_function_is_allowlisted(Oid funcid);
 
 /* policy.c */
 extern void dp_policy_check(const char *name, DefaultCheck *check,
@@ -122,7 +139,8 @@ extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);
 extern char *dp_json_end(StringInfo buf);
 
 /* subxact.c */
-extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg);
+extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg,
+										   bool keep);
 
 /* defaults_policy.c */
 extern void dp_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);

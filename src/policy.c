@@ -157,12 +157,12 @@ validate_policy(const char *name, const char *expression,
 {
 	DefaultCheck again;
 
-	dp_check_default(expression, column_type, flags, check);
+	dp_check_default(expression, column_type, flags, InvalidOid, check);
 	if (!check->valid)
-		dp_raise_invalid_default(check,
-								 psprintf("default expression of policy \"%s\"", name));
+		dp_raise_invalid_policy_default(check, name);
 
-	dp_check_default(check->normalized, check->type_name, DP_CANONICAL, &again);
+	dp_check_default(check->normalized, check->type_name, DP_CANONICAL,
+					 InvalidOid, &again);
 	if (!again.valid || again.kind != check->kind ||
 		strcmp(again.normalized, check->normalized) != 0 ||
 		strcmp(again.type_name, check->type_name) != 0)
@@ -420,10 +420,9 @@ dp_policy_check(const char *name, DefaultCheck *check, bool *keep_default)
 	column_type = MemoryContextStrdup(oldcxt, policy.column_type);
 	SPI_finish();
 
-	dp_check_default(expression, column_type, DP_CANONICAL, check);
+	dp_check_default(expression, column_type, DP_CANONICAL, InvalidOid, check);
 	if (!check->valid)
-		dp_raise_invalid_default(check,
-								 psprintf("default expression of policy \"%s\"", name));
+		dp_raise_invalid_policy_default(check, name);
 }
 
 /*
@@ -512,8 +511,7 @@ allow_default_function(PG_FUNCTION_ARGS)
 				 errdetail("Aggregates, window functions, procedures and set-returning functions cannot be on the allowlist.")));
 	ReleaseSysCache(tuple);
 
-	if (dp_function_is_allowlisted(dp_extension_relid("default_policy_allowlist"),
-								   funcid))
+	if (dp_function_is_allowlisted(funcid))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("function %s is already on the allowlist", fname)));
@@ -622,7 +620,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 
 			dp_check_default(SPI_getvalue(row, policies->tupdesc, 2),
 							 SPI_getvalue(row, policies->tupdesc, 3),
-							 DP_CANONICAL, &check);
+							 DP_CANONICAL, InvalidOid, &check);
 			if (list_member_oid(check.allowlisted, funcid))
 				appendStringInfo(&users, "%s%s", users.len ? ", " : "",
 								 quote_identifier(SPI_getvalue(row, policies->tupdesc, 1)));

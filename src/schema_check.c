@@ -97,7 +97,7 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 		bool		nulls[6] = {0};
 
 		dp_check_default(expression, SPI_getvalue(row, desc, 4), DP_CANONICAL,
-						 &check);
+						 InvalidOid, &check);
 
 		values[0] = SPI_getbinval(row, desc, 1, &isnull);
 		values[1] = DirectFunctionCall1(namein,

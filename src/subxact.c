@@ -19,12 +19,14 @@
 #include "utils/resowner.h"
 
 /*
- * Run work(arg) in a subtransaction.  Returns NULL if it succeeded, its
- * effects (and locks) now the caller's; otherwise the error, copied into
- * the caller's memory context, with everything the work did rolled back.
+ * Run work(arg) in a subtransaction.  Returns NULL if it succeeded, else the
+ * error, copied into the caller's memory context.  On an error everything
+ * the work did is rolled back.  On success it is kept (its locks, its
+ * writes) only if keep is true: a check that must leave no trace passes
+ * false, and only what it wrote into the caller's memory context survives.
  */
 ErrorData *
-dp_try_in_subtransaction(void (*work) (void *arg), void *arg)
+dp_try_in_subtransaction(void (*work) (void *arg), void *arg, bool keep)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	ResourceOwner callerowner = CurrentResourceOwner;
@@ -35,7 +37,10 @@ dp_try_in_subtransaction(void (*work) (void *arg), void *arg)
 	PG_TRY();
 	{
 		work(arg);
-		ReleaseCurrentSubTransaction();
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{

@@ -58,7 +58,6 @@ typedef struct ClassifyContext
 	DefaultCheck *check;
 	bool		dynamic;		/* an allowlisted function was seen */
 	bool		user_function;	/* ... and one of them is user-defined */
-	Oid			allowlist;		/* default_policy_allowlist, once looked up */
 } ClassifyContext;
 
 /* The arguments of one check, for dp_try_in_subtransaction(). */
@@ -132,7 +131,7 @@ dp_kind_name(DefaultKind kind)
  */
 void
 dp_check_default(const char *expression, const char *column_type,
-				 int flags, DefaultCheck *check)
+				 int flags, Oid owner, DefaultCheck *check)
 {
 	CheckArgs	args;
 	ErrorData  *edata;
@@ -163,7 +162,7 @@ dp_check_default(const char *expression, const char *column_type,
 	args.column_type = column_type;
 	args.flags = flags;
 	args.check = check;
-	edata = dp_try_in_subtransaction(check_default_work, &args);
+	edata = dp_try_in_subtransaction(check_default_work, &args, false);
 	if (edata == NULL)
 		return;
 
@@ -222,6 +221,8 @@ check_default_guts(const char *expression, const char *column_type,
 					   get_typcollation(check->typid), NIL, 0);
 
 	raw = dp_parse_expression(expression);
+	check->raw = raw;
+	check->canonical_input = (flags & DP_CANONICAL_EXPR) != 0;
 	collect_special_literals(raw, &specials);
 
 	/* analyse and coerce as cookDefault() does for ALTER TABLE */
@@ -254,7 +255,6 @@ check_default_guts(const char *expression, const char *column_type,
 	context.check = check;
 	context.dynamic = false;
 	context.user_function = false;
-	context.allowlist = InvalidOid;
 	if (classify_walker(expr, &context))
 		return;
 
@@ -300,22 +300,6 @@ check_default_guts(const char *expression, const char *column_type,
 	}
 	check->kind = DEFAULT_KIND_STATIC;
 	check->valid = true;
-}
-
-/*
- * Read names under the canonical search_path, or leave the caller's.  Pass
- * the result to AtEOXact_GUC() to restore.
- */
-int
-dp_enter_search_path(bool canonical)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	if (canonical)
-		set_config_option("search_path", DP_CANONICAL_SEARCH_PATH,
-						  PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-						  true, 0, false);
-	return nestlevel;
 }
 
 /*
@@ -634,9 +618,7 @@ classify_function(Oid funcid, void *arg)
 	ClassifyContext *context = (ClassifyContext *) arg;
 	char	   *name;
 
-	if (!OidIsValid(context->allowlist))
-		context->allowlist = dp_extension_relid("default_policy_allowlist");
-	if (dp_function_is_allowlisted(context->allowlist, funcid))
+	if (dp_function_is_allowlisted(funcid))
 	{
 		context->dynamic = true;
 		context->user_function |= (funcid >= FirstNormalObjectId);
@@ -704,25 +686,6 @@ refuse(DefaultCheck *check, int sqlstate, char *message, char *detail,
 }
 
 /*
- * Settings under which canonical text is written: DP_CANONICAL_SEARCH_PATH,
- * and pg_dump's output settings, so that literals read back the same under
- * any DateStyle.  Pass the result to AtEOXact_GUC() to restore.
- */
-int
-dp_enter_canonical_output(void)
-{
-	int			nestlevel = dp_enter_search_path(true);
-
-	set_config_option("datestyle", "ISO, YMD", PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("intervalstyle", "postgres", PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	set_config_option("extra_float_digits", "3", PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-/*
  * Canonical text of an analysed expression, and of the column type: written
  * under DP_CANONICAL_SEARCH_PATH, so that every object outside pg_catalog is
  * schema-qualified, and with pg_dump's output settings, so that literals
@@ -761,26 +724,58 @@ dp_check_reason(const DefaultCheck *check)
 }
 
 /*
- * Raise the error for an invalid default.  what names the default, e.g.
- * 'default for column "c" of table "t"' or 'policy "p"'.
+ * Raise the error for an invalid default: the engine's own message, detail
+ * and hint, and a context line that says which default it was.
  */
-void
-dp_raise_invalid_default(const DefaultCheck *check, const char *what)
+static void
+invalid_column_context(void *arg)
 {
-	StringInfoData detail;
+	const char **names = (const char **) arg;
 
-	/* the engine's message, as the first sentence of the detail */
-	initStringInfo(&detail);
-	appendStringInfoChar(&detail, pg_toupper((unsigned char) check->message[0]));
-	appendStringInfo(&detail, "%s.", check->message + 1);
-	if (check->detail)
-		appendStringInfo(&detail, " %s", check->detail);
+	errcontext("default for column \"%s\" of table \"%s\"", names[0], names[1]);
+}
 
+static void
+invalid_policy_context(void *arg)
+{
+	errcontext("default policy \"%s\"", (const char *) arg);
+}
+
+static void
+raise_invalid(const DefaultCheck *check, void (*context) (void *), void *arg)
+{
+	ErrorContextCallback callback;
+
+	callback.callback = context;
+	callback.arg = arg;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+
+	if (check->message == NULL || check->message[0] == '\0')
+		ereport(ERROR,
+				(errcode(check->sqlstate),
+				 errmsg("default is not valid: error with SQLSTATE %s",
+						unpack_sql_state(check->sqlstate))));
 	ereport(ERROR,
 			(errcode(check->sqlstate),
-			 errmsg("%s is not allowed", what),
-			 errdetail("%s", detail.data),
+			 errmsg_internal("%s", check->message),
+			 check->detail ? errdetail_internal("%s", check->detail) : 0,
 			 check->hint ? errhint("%s", check->hint) : 0));
+}
+
+void
+dp_raise_invalid_column_default(const DefaultCheck *check, const char *column,
+								const char *relname)
+{
+	const char *names[2] = {column, relname};
+
+	raise_invalid(check, invalid_column_context, names);
+}
+
+void
+dp_raise_invalid_policy_default(const DefaultCheck *check, const char *policy)
+{
+	raise_invalid(check, invalid_policy_context, (void *) policy);
 }
 
 /*
@@ -802,7 +797,7 @@ check_default(PG_FUNCTION_ARGS)
 
 	dp_check_default(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
 					 PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1)),
-					 0, &check);
+					 0, InvalidOid, &check);
 
 	/* normalized and rewrites describe a valid default; reason an invalid one */
 	values[0] = BoolGetDatum(check.valid);
