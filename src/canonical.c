@@ -23,7 +23,9 @@
  */
 #include "defaults_policy.h"
 
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/ruleutils.h"
 
 static void
 pin(const char *name, const char *value)
@@ -70,4 +72,23 @@ dp_enter_canonical_output(void)
 
 	pin("extra_float_digits", "3");
 	return nestlevel;
+}
+
+/*
+ * Canonical text of an analysed expression, and of the column type: written
+ * under DP_CANONICAL_SEARCH_PATH, so that every object outside pg_catalog is
+ * schema-qualified, and with pg_dump's output settings, so that literals
+ * read back the same under any DateStyle.
+ */
+char *
+dp_canonical_text(Node *expr, Oid typid, int32 typmod, char **type_name)
+{
+	int			nestlevel = dp_enter_canonical_output();
+	char	   *text;
+
+	text = deparse_expression(expr, NIL, false, false);
+	*type_name = format_type_with_typemod(typid, typmod);
+
+	AtEOXact_GUC(true, nestlevel);
+	return text;
 }

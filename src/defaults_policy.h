@@ -81,7 +81,8 @@ typedef struct DefaultCheck
  */
 extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, Oid owner, DefaultCheck *result);
-extern Node *dp_parse_expression(const char *expression);
+extern void dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
+							DefaultCheck *result);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
 extern void dp_raise_invalid_column_default(const DefaultCheck *check,
@@ -90,10 +91,39 @@ extern void dp_raise_invalid_column_default(const DefaultCheck *check,
 extern void dp_raise_invalid_policy_default(const DefaultCheck *check,
 											const char *policy);
 
+/* The stages of validation, one file each, in the order they run. */
+
+/* parse.c */
+extern void dp_parse_column_type(const char *column_type, Oid *typid,
+								 int32 *typmod);
+extern Node *dp_parse_expression(const char *expression);
+extern List *dp_find_frozen_literals(Node *raw);
+extern Node *dp_analyse(Node *raw, const char *source, Oid typid, int32 typmod);
+extern void dp_refuse_frozen_literal(Node *expr, List *literals);
+
+/* typesafe.c */
+extern void dp_require_safe_type(Oid typid);
+extern void dp_require_safe_named_types(Node *raw);
+extern void dp_require_safe_node_types(Node *expr);
+
+/* classify.c */
+typedef bool (*DpFunctionVisitor) (Oid funcid, void *arg);
+
+extern bool dp_node_is_known(Node *node);
+extern bool dp_walk_functions(Node *node, DpFunctionVisitor visit, void *arg,
+							  const char **construct);
+extern bool dp_classify(Node *expr, DefaultKind *kind, List **allowlisted);
+extern bool dp_rewrites(Node *expr, Oid typid, bool user_function);
+
+/* evaluate.c */
+extern void dp_evaluate_static(Node *expr, Oid owner);
+
 /* canonical.c */
 extern int	dp_enter_search_path(bool canonical);
 extern int	dp_enter_canonical_input(bool search_path);
 extern int	dp_enter_canonical_output(void);
+extern char *dp_canonical_text(Node *expr, Oid typid, int32 typmod,
+							   char **type_name);
 
 /* catalog.c */
 typedef struct DpOwnerSwitch

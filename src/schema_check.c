@@ -5,12 +5,18 @@
  *	  defaults that already exist.
  *
  * Every column default of the tables in one schema, or in all user schemas,
- * is read back as text the way the extension writes its own (pg_get_expr
- * and format_type under dp_enter_canonical_output(), so every name means
- * what the catalog means) and given to the validation engine.  System schemas,
- * temporary schemas and the extension's own tables are
- * left out; generated columns have expressions, not defaults, and identity
- * columns have no pg_attrdef row.
+ * is classified from the tree PostgreSQL stored (pg_attrdef.adbin), never
+ * from text parsed again: parsing a literal of a type with a domain inside
+ * runs the domain's CHECKs, and a default is anyone's text.  What must be
+ * evaluated is evaluated as the table's owner.  System schemas, temporary
+ * schemas and the extension's own tables are left out; generated columns
+ * have expressions, not defaults, and identity columns have no pg_attrdef
+ * row.
+ *
+ * One user's default never stops the report: a default the engine cannot
+ * judge gets the reason in its row.  Each row's work is done in a memory
+ * context reset for the next, so memory stays flat however many defaults
+ * there are.
  *
  * What the engine cannot see here: a default made with a special input
  * such as 'now' was converted when it was made, and is stored as the
@@ -27,6 +33,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 /*
  * check_schema_defaults(schema_name name DEFAULT NULL)
@@ -44,6 +51,7 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	int			nestlevel;
 	uint64		ndefaults;
 	SPITupleTable *defaults;
+	MemoryContext rowcxt;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -59,9 +67,9 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	SPI_connect();
 	nestlevel = dp_enter_canonical_output();
 	ndefaults = SPI_execute_with_args(
-									  "SELECT d.adrelid, a.attname::pg_catalog.text,"
-									  " pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
-									  " pg_catalog.format_type(a.atttypid, a.atttypmod)"
+									  "SELECT d.adrelid, a.attname, d.adbin::pg_catalog.text,"
+									  " a.atttypid, a.atttypmod, c.relowner,"
+									  " pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
 									  " FROM pg_catalog.pg_attrdef AS d"
 									  " JOIN pg_catalog.pg_attribute AS a"
 									  "   ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid"
@@ -86,23 +94,28 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	defaults = SPI_tuptable;
 	AtEOXact_GUC(true, nestlevel);
 
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "check_schema_defaults row",
+								   ALLOCSET_DEFAULT_SIZES);
 	for (uint64 i = 0; i < ndefaults; i++)
 	{
 		HeapTuple	row = defaults->vals[i];
 		TupleDesc	desc = defaults->tupdesc;
+		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 		bool		isnull;
-		char	   *expression = SPI_getvalue(row, desc, 3);
 		DefaultCheck check;
 		Datum		values[6];
 		bool		nulls[6] = {0};
 
-		dp_check_default(expression, SPI_getvalue(row, desc, 4), DP_CANONICAL,
-						 InvalidOid, &check);
+		dp_check_stored(stringToNode(SPI_getvalue(row, desc, 3)),
+						DatumGetObjectId(SPI_getbinval(row, desc, 4, &isnull)),
+						DatumGetInt32(SPI_getbinval(row, desc, 5, &isnull)),
+						DatumGetObjectId(SPI_getbinval(row, desc, 6, &isnull)),
+						&check);
 
 		values[0] = SPI_getbinval(row, desc, 1, &isnull);
-		values[1] = DirectFunctionCall1(namein,
-										CStringGetDatum(SPI_getvalue(row, desc, 2)));
-		values[2] = CStringGetTextDatum(expression);
+		values[1] = SPI_getbinval(row, desc, 2, &isnull);
+		values[2] = CStringGetTextDatum(SPI_getvalue(row, desc, 7));
 		values[3] = CStringGetTextDatum(dp_kind_name(check.kind));
 		values[4] = BoolGetDatum(check.valid);
 		if (check.valid)
@@ -110,6 +123,9 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 		else
 			values[5] = CStringGetTextDatum(dp_check_reason(&check));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
 	}
 
 	SPI_finish();

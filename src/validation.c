@@ -1,108 +1,58 @@
 /*-------------------------------------------------------------------------
  *
  * validation.c
- *	  The validation engine: is a text a good default for a column type?
+ *	  The validation engine: is this a good default for that column type?
  *
- * dp_check_default() is the one entry point.  It parses the text with the
- * server's own parser, analyses and coerces it exactly as a column default
- * would be (cookDefault() in catalog/heap.c), and classifies the analysed
- * tree by function OID:
+ * Two entry points, one verdict (DefaultCheck):
  *
- *	 static    only constants and built-in immutable functions; evaluated once
- *			   here, so typmods, domain CHECKs and NOT NULL are proven now
- *	 dynamic   at least one function from default_policy_allowlist, and
- *			   otherwise only what a static default may hold
- *	 invalid   anything else, with the reason an error would give
+ *	 dp_check_default()  text a user typed, or canonical text the extension
+ *						 stored, with a column type as text
+ *	 dp_check_stored()	 a default PostgreSQL stored (pg_attrdef.adbin):
+ *						 classified from the tree, never re-parsed
  *
- * Classification looks at the tree before planning: once a user's SQL
- * function is inlined, or a public.now() shadowing pg_catalog.now() is
- * folded, the evidence is gone.
+ * Each reads as its list of steps, one file per stage, as cookDefault() in
+ * catalog/heap.c reads: resolve the type and prove it safe (parse.c,
+ * typesafe.c), parse, prove the named types safe, analyse (parse.c); then,
+ * on the analysed tree, prove every node's type safe, refuse frozen
+ * literals, write the canonical text (canonical.c), classify (classify.c),
+ * decide whether ADD COLUMN rewrites, and evaluate a static default
+ * (evaluate.c).  Each stage raises for what it refuses.
  *
- * The hard part is containment.  A bad expression must never raise out of
- * dp_check_default(), so the whole check runs in a subtransaction and any
- * error becomes the verdict's reason (except cancellation and resource
- * errors, which are re-thrown).  And validation must never execute code
- * that is not immutable: the only evaluation is that of a static default,
- * after classification has proven it holds nothing else, and after the
- * column type's domain CHECKs have been proven immutable too.
+ * The hard part is containment.  The steps run in a subtransaction that is
+ * always rolled back, whatever the verdict: nothing validation did stays,
+ * not even the caller's settings changed.  Every error becomes the
+ * verdict, except those that are not the expression's fault (a cancel, no
+ * memory, a serialization failure or deadlock, a lock timeout), which are
+ * raised as themselves.  And the whole check runs under
+ * SECURITY_RESTRICTED_OPERATION, though by construction it runs no code
+ * but PostgreSQL's own immutable functions.
  *
  *-------------------------------------------------------------------------
  */
 #include "defaults_policy.h"
 
-#include "access/transam.h"
-#include "catalog/heap.h"
-#include "catalog/pg_proc.h"
-#include "catalog/pg_type.h"
-#include "executor/executor.h"
 #include "funcapi.h"
-#include "nodes/makefuncs.h"
-#include "nodes/nodeFuncs.h"
-#include "optimizer/optimizer.h"
-#include "parser/parse_coerce.h"
-#include "parser/parse_collate.h"
-#include "parser/parse_expr.h"
-#include "parser/parse_type.h"
-#include "parser/parser.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/regproc.h"
-#include "utils/ruleutils.h"
-#include "utils/typcache.h"
-
-/* State of the classification walk over an analysed expression. */
-typedef struct ClassifyContext
-{
-	DefaultCheck *check;
-	bool		dynamic;		/* an allowlisted function was seen */
-	bool		user_function;	/* ... and one of them is user-defined */
-} ClassifyContext;
 
 /* The arguments of one check, for dp_try_in_subtransaction(). */
 typedef struct CheckArgs
 {
-	const char *expression;
+	const char *expression;		/* text, or NULL for a stored tree */
 	const char *column_type;
+	Node	   *stored;			/* a stored tree */
 	int			flags;
+	Oid			owner;
 	DefaultCheck *check;
 } CheckArgs;
 
-/* A special datetime literal found in the raw parse tree. */
-typedef struct SpecialLiteral
-{
-	int			location;
-	const char *word;
-} SpecialLiteral;
-
-/* The special datetime inputs that freeze one instant at DDL time. */
-static const struct
-{
-	const char *word;
-	const char *hint;
-}			special_inputs[] =
-{
-	{"now", "Use now() or CURRENT_TIMESTAMP for the time of each insert."},
-	{"today", "Use CURRENT_DATE for the date of each insert."},
-	{"tomorrow", "Use CURRENT_DATE + 1 for the day after each insert."},
-	{"yesterday", "Use CURRENT_DATE - 1 for the day before each insert."},
-};
-
-static void check_default_guts(const char *expression, const char *column_type,
-							   int flags, DefaultCheck *check);
-static void check_default_work(void *arg);
-static bool collect_special_literals(Node *node, List **found);
-static bool refuse_special_literal(Node *node, List *specials,
-								   DefaultCheck *check);
-static bool type_holds_datetime(Oid typid);
-static bool classify_walker(Node *node, ClassifyContext *context);
-static bool classify_function(Oid funcid, void *context);
-static bool refuse(DefaultCheck *check, int sqlstate, char *message,
-				   char *detail, char *hint);
-static bool refuse_mutable_domain(Oid typid, DefaultCheck *check);
-static char *canonical_deparse(Node *expr, Oid typid, int32 typmod,
-							   char **type_name);
+static void check_text(void *arg);
+static void check_stored(void *arg);
+static void check_tree(DefaultCheck *check, Node *expr, List *frozen,
+					   Oid owner);
+static void run_check(void (*steps) (void *), CheckArgs *args);
 
 const char *
 dp_kind_name(DefaultKind kind)
@@ -119,28 +69,46 @@ dp_kind_name(DefaultKind kind)
 	return "invalid";
 }
 
+/* An invalid verdict, as the error it would raise. */
+static void
+refuse(DefaultCheck *check, int sqlstate, char *message, char *detail,
+	   char *hint)
+{
+	check->valid = false;
+	check->kind = DEFAULT_KIND_INVALID;
+	check->rewrites = false;
+	check->sqlstate = sqlstate;
+	check->message = message;
+	check->detail = detail;
+	check->hint = hint;
+}
+
+static void
+init_check(DefaultCheck *check)
+{
+	memset(check, 0, sizeof(DefaultCheck));
+	check->kind = DEFAULT_KIND_INVALID;
+	check->typmod = -1;
+}
+
 /*
  * Validate expression as a default for a column of type column_type.
  *
  * Never raises for bad input: the verdict, and the error that an invalid
- * default would raise, are in *check.  Either argument may be NULL.
+ * default would raise, are in *check.  Either text may be NULL.
  *
  * flags say which texts the extension stored itself (a policy's expression
- * and type, DP_CANONICAL_*): those are read under DP_CANONICAL_SEARCH_PATH,
- * as they were written; the others under the caller's search_path.
+ * and type, DP_CANONICAL_*): those are read under the canonical settings
+ * (canonical.c), as they were written; the others under the caller's.
+ * owner evaluates what must be evaluated (InvalidOid: the current user).
  */
 void
 dp_check_default(const char *expression, const char *column_type,
 				 int flags, Oid owner, DefaultCheck *check)
 {
-	CheckArgs	args;
-	ErrorData  *edata;
-	int			errclass;
+	CheckArgs	args = {0};
 
-	memset(check, 0, sizeof(DefaultCheck));
-	check->kind = DEFAULT_KIND_INVALID;
-	check->typmod = -1;
-
+	init_check(check);
 	if (column_type == NULL)
 	{
 		refuse(check, ERRCODE_NULL_VALUE_NOT_ALLOWED,
@@ -154,554 +122,127 @@ dp_check_default(const char *expression, const char *column_type,
 		return;
 	}
 
-	/*
-	 * Everything that can fail runs in a subtransaction, so that an error
-	 * leaves no trace but the reason.
-	 */
 	args.expression = expression;
 	args.column_type = column_type;
 	args.flags = flags;
+	args.owner = owner;
 	args.check = check;
-	edata = dp_try_in_subtransaction(check_default_work, &args, false);
+	run_check(check_text, &args);
+}
+
+/*
+ * Validate a default PostgreSQL stored, the analysed tree from
+ * pg_attrdef.adbin, for a column of type typid/typmod.  As for
+ * dp_check_default(), never raises for a bad default.
+ */
+void
+dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
+				DefaultCheck *check)
+{
+	CheckArgs	args = {0};
+
+	init_check(check);
+	check->typid = typid;
+	check->typmod = typmod;
+	args.stored = expr;
+	args.owner = owner;
+	args.check = check;
+	run_check(check_stored, &args);
+}
+
+/*
+ * Run the steps in a subtransaction that is always rolled back, under
+ * SECURITY_RESTRICTED_OPERATION, and turn an error into the verdict.
+ */
+static void
+run_check(void (*steps) (void *), CheckArgs *args)
+{
+	ErrorData  *edata;
+	int			sqlstate;
+
+	edata = dp_try_in_subtransaction(steps, args, false);
 	if (edata == NULL)
 		return;
 
-	/* not the expression's fault: let it propagate */
-	errclass = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
-	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		errclass == ERRCODE_INSUFFICIENT_RESOURCES ||
-		errclass == ERRCODE_OPERATOR_INTERVENTION ||
-		errclass == ERRCODE_SYSTEM_ERROR ||
-		errclass == ERRCODE_INTERNAL_ERROR)
+	/* not the expression's fault: raise it as itself */
+	sqlstate = edata->sqlerrcode;
+	if (sqlstate == ERRCODE_QUERY_CANCELED ||
+		sqlstate == ERRCODE_OUT_OF_MEMORY ||
+		sqlstate == ERRCODE_LOCK_NOT_AVAILABLE ||
+		ERRCODE_TO_CATEGORY(sqlstate) == ERRCODE_TRANSACTION_ROLLBACK)
 		ReThrowError(edata);
 
-	/* what was proven before the error stays; the verdict is invalid */
-	check->rewrites = false;
-	refuse(check, edata->sqlerrcode, edata->message, edata->detail,
-		   edata->hint);
+	refuse(args->check, sqlstate, edata->message, edata->detail, edata->hint);
 }
 
+/* Enter SECURITY_RESTRICTED_OPERATION; the subtransaction's end leaves it. */
 static void
-check_default_work(void *arg)
+enter_restricted(void)
+{
+	Oid			userid;
+	int			sec_context;
+
+	GetUserIdAndSecContext(&userid, &sec_context);
+	SetUserIdAndSecContext(userid, sec_context | SECURITY_RESTRICTED_OPERATION);
+}
+
+/* The steps for text. */
+static void
+check_text(void *arg)
+{
+	CheckArgs  *args = (CheckArgs *) arg;
+	DefaultCheck *check = args->check;
+	bool		canonical_expr = (args->flags & DP_CANONICAL_EXPR) != 0;
+	int			nestlevel;
+	List	   *frozen;
+
+	enter_restricted();
+
+	nestlevel = dp_enter_search_path((args->flags & DP_CANONICAL_TYPE) != 0);
+	dp_parse_column_type(args->column_type, &check->typid, &check->typmod);
+	AtEOXact_GUC(true, nestlevel);
+	dp_require_safe_type(check->typid);
+
+	nestlevel = canonical_expr ? dp_enter_canonical_input(true) :
+		dp_enter_search_path(false);
+	check->raw = dp_parse_expression(args->expression);
+	check->canonical_input = canonical_expr;
+	dp_require_safe_named_types(check->raw);
+	frozen = dp_find_frozen_literals(check->raw);
+	check->expr = dp_analyse(check->raw, args->expression,
+							 check->typid, check->typmod);
+	AtEOXact_GUC(true, nestlevel);
+
+	check_tree(check, check->expr, frozen, args->owner);
+}
+
+/* The steps for a stored tree. */
+static void
+check_stored(void *arg)
 {
 	CheckArgs  *args = (CheckArgs *) arg;
 
-	check_default_guts(args->expression, args->column_type, args->flags,
-					   args->check);
+	enter_restricted();
+	dp_require_safe_type(args->check->typid);
+	args->check->expr = args->stored;
+	check_tree(args->check, args->stored, NIL, args->owner);
 }
 
-/*
- * The check itself.  Raises on anything wrong with the input; records the
- * refusals it decides itself with refuse() and returns.
- */
+/* The steps on an analysed tree, from either source. */
 static void
-check_default_guts(const char *expression, const char *column_type,
-				   int flags, DefaultCheck *check)
+check_tree(DefaultCheck *check, Node *expr, List *frozen, Oid owner)
 {
-	Node	   *raw;
-	Node	   *expr;
-	Node	   *planned;
-	Oid			exprtype;
-	List	   *specials = NIL;
-	ParseState *pstate;
-	ClassifyContext context;
+	bool		user_function;
 
-	int			nestlevel;
-
-	/* the column type, typmod included, as CREATE TABLE would take it */
-	nestlevel = dp_enter_search_path(flags & DP_CANONICAL_TYPE);
-	parseTypeString(column_type, &check->typid, &check->typmod, false);
-	AtEOXact_GUC(true, nestlevel);
-	if (get_typtype(check->typid) == TYPTYPE_PSEUDO)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-				 errmsg("type %s is a pseudo-type and cannot be a column type",
-						format_type_be(check->typid))));
-	CheckAttributeType("new column", check->typid,
-					   get_typcollation(check->typid), NIL, 0);
-
-	raw = dp_parse_expression(expression);
-	check->raw = raw;
-	check->canonical_input = (flags & DP_CANONICAL_EXPR) != 0;
-	collect_special_literals(raw, &specials);
-
-	/* analyse and coerce as cookDefault() does for ALTER TABLE */
-	nestlevel = dp_enter_search_path(flags & DP_CANONICAL_EXPR);
-	pstate = make_parsestate(NULL);
-	pstate->p_sourcetext = expression;
-	expr = transformExpr(pstate, raw, EXPR_KIND_COLUMN_DEFAULT);
-	exprtype = exprType(expr);
-	expr = coerce_to_target_type(pstate, expr, exprtype,
-								 check->typid, check->typmod,
-								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
-	if (expr == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("default expression is of type %s, but the column is of type %s",
-						format_type_be(exprtype),
-						format_type_with_typemod(check->typid, check->typmod)),
-				 errhint("You will need to rewrite or cast the expression.")));
-	assign_expr_collations(pstate, expr);
-	free_parsestate(pstate);
-	AtEOXact_GUC(true, nestlevel);
-
-	check->expr = expr;
-	check->normalized = canonical_deparse(expr, check->typid, check->typmod,
+	dp_require_safe_node_types(expr);
+	dp_refuse_frozen_literal(expr, frozen);
+	check->normalized = dp_canonical_text(expr, check->typid, check->typmod,
 										  &check->type_name);
-
-	if (refuse_special_literal(expr, specials, check))
-		return;
-
-	context.check = check;
-	context.dynamic = false;
-	context.user_function = false;
-	if (classify_walker(expr, &context))
-		return;
-
-	/*
-	 * PostgreSQL's own rule for ADD COLUMN (ATExecAddColumn): the table is
-	 * rewritten when the planned default contains a volatile function or the
-	 * column's type is a domain with constraints.  Planning folds immutable
-	 * code, so it is skipped when the tree calls an allowlisted user
-	 * function: validation runs no user code.  The verdict on volatility is
-	 * then taken from the unplanned tree, which differs only when an inlined
-	 * SQL function's body is less volatile than its declaration.
-	 */
-	if (context.user_function)
-		planned = expr;
-	else
-		planned = (Node *) expression_planner((Expr *) copyObject(expr));
-	check->rewrites = DomainHasConstraints(check->typid) ||
-		contain_volatile_functions(planned);
-
-	if (context.dynamic)
-	{
-		check->kind = DEFAULT_KIND_DYNAMIC;
-		check->valid = true;
-		return;
-	}
-
-	/* static: evaluate once, which applies typmods and domain CHECKs */
-	{
-		EState	   *estate = CreateExecutorState();
-		ExprState  *exprstate = ExecPrepareExpr((Expr *) planned, estate);
-		bool		isnull;
-
-		(void) ExecEvalExpr(exprstate, GetPerTupleExprContext(estate), &isnull);
-		FreeExecutorState(estate);
-		if (isnull)
-		{
-			refuse(check, ERRCODE_NOT_NULL_VIOLATION,
-				   pstrdup("default expression evaluates to null"),
-				   pstrdup("A default for a NOT NULL column must give a value."),
-				   NULL);
-			return;
-		}
-	}
-	check->kind = DEFAULT_KIND_STATIC;
+	user_function = dp_classify(expr, &check->kind, &check->allowlisted);
+	check->rewrites = dp_rewrites(expr, check->typid, user_function);
+	if (check->kind == DEFAULT_KIND_STATIC)
+		dp_evaluate_static(expr, owner);
 	check->valid = true;
-}
-
-/*
- * Parse text into exactly one expression, or raise.  The PL/pgSQL
- * expression grammar accepts a whole SELECT without the keyword, so every
- * clause but a single-item target list must be empty.
- */
-Node *
-dp_parse_expression(const char *expression)
-{
-	List	   *stmts;
-	SelectStmt *select;
-	ResTarget  *target;
-
-	stmts = raw_parser(expression, RAW_PARSE_PLPGSQL_EXPR);
-	if (list_length(stmts) != 1 ||
-		!IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
-		elog(ERROR, "unexpected result of parsing a default expression");
-
-	select = (SelectStmt *) linitial_node(RawStmt, stmts)->stmt;
-	if (list_length(select->targetList) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("default expression is empty")));
-	if (select->distinctClause || select->intoClause || select->fromClause ||
-		select->whereClause || select->groupClause || select->havingClause ||
-		select->windowClause || select->valuesLists || select->sortClause ||
-		select->limitOffset || select->limitCount || select->lockingClause ||
-		select->withClause || select->op != SETOP_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("default expression must be a single expression"),
-				 errdetail("Clauses such as FROM, WHERE or ORDER BY are not allowed in a default.")));
-	if (list_length(select->targetList) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("default expression must be a single expression"),
-				 errdetail("A list of %d expressions was given.",
-						   list_length(select->targetList))));
-
-	target = linitial_node(ResTarget, select->targetList);
-	if (target->name != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("default expression must not have a column alias")));
-	if (IsA(target->val, ColumnRef) &&
-		IsA(llast(((ColumnRef *) target->val)->fields), A_Star))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("default expression must not be \"*\"")));
-	return target->val;
-}
-
-/*
- * Raw tree walker: remember every string literal that holds one of the
- * special datetime inputs as a word ('now', ' Today ', 'tomorrow 10:00',
- * '{now}').  Whether it becomes a datetime value is known only after
- * analysis; see refuse_special_literal().
- */
-static bool
-collect_special_literals(Node *node, List **found)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, A_Const) && !((A_Const *) node)->isnull &&
-		IsA(&((A_Const *) node)->val, String))
-	{
-		const char *s = strVal(&((A_Const *) node)->val);
-
-		while (*s)
-		{
-			const char *start;
-			size_t		len;
-
-			while (*s && !isalpha((unsigned char) *s))
-				s++;
-			start = s;
-			while (isalpha((unsigned char) *s))
-				s++;
-			len = s - start;
-			for (size_t i = 0; i < lengthof(special_inputs); i++)
-			{
-				if (len == strlen(special_inputs[i].word) &&
-					pg_strncasecmp(start, special_inputs[i].word, len) == 0)
-				{
-					SpecialLiteral *lit = palloc(sizeof(SpecialLiteral));
-
-					lit->location = ((A_Const *) node)->location;
-					lit->word = special_inputs[i].word;
-					*found = lappend(*found, lit);
-					return false;
-				}
-			}
-		}
-		return false;
-	}
-	return raw_expression_tree_walker(node, collect_special_literals,
-									  (void *) found);
-}
-
-typedef struct SpecialContext
-{
-	List	   *specials;
-	SpecialLiteral *hit;
-} SpecialContext;
-
-static bool
-find_special_const(Node *node, SpecialContext *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Const))
-	{
-		Const	   *con = (Const *) node;
-		ListCell   *lc;
-
-		/* coercion keeps the literal's location on the new Const */
-		if (con->location < 0 || !type_holds_datetime(con->consttype))
-			return false;
-		foreach(lc, context->specials)
-		{
-			SpecialLiteral *lit = lfirst(lc);
-
-			if (lit->location == con->location)
-			{
-				context->hit = lit;
-				return true;
-			}
-		}
-		return false;
-	}
-	return expression_tree_walker(node, find_special_const, (void *) context);
-}
-
-/* Refuse a special literal that became a datetime value. */
-static bool
-refuse_special_literal(Node *node, List *specials, DefaultCheck *check)
-{
-	SpecialContext context;
-
-	if (specials == NIL)
-		return false;
-	context.specials = specials;
-	context.hit = NULL;
-	if (!find_special_const(node, &context))
-		return false;
-
-	for (size_t i = 0; i < lengthof(special_inputs); i++)
-	{
-		if (strcmp(special_inputs[i].word, context.hit->word) == 0)
-			return refuse(check, ERRCODE_INVALID_OBJECT_DEFINITION,
-						  psprintf("special datetime input '%s' is not allowed in a default",
-								   context.hit->word),
-						  psprintf("'%s' is converted to a fixed value once, when the default is created.",
-								   context.hit->word),
-						  pstrdup(special_inputs[i].hint));
-	}
-	return false;				/* not reached */
-}
-
-/* Is typid a date/time type, or a domain, array or range over one? */
-static bool
-type_holds_datetime(Oid typid)
-{
-	Oid			inner;
-
-	typid = getBaseType(typid);
-	switch (typid)
-	{
-		case DATEOID:
-		case TIMEOID:
-		case TIMETZOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			return true;
-	}
-	if (OidIsValid(inner = get_element_type(typid)))
-		return type_holds_datetime(inner);
-	if (OidIsValid(inner = get_multirange_range(typid)))
-		return type_holds_datetime(inner);
-	if (OidIsValid(inner = get_range_subtype(typid)))
-		return type_holds_datetime(inner);
-	return false;
-}
-
-/*
- * Classify every node of the analysed expression.  Returns true, having
- * recorded the reason, at the first thing that makes it invalid.  Node types
- * not listed are refused: a default holds nothing we have not thought about.
- */
-static bool
-classify_walker(Node *node, ClassifyContext *context)
-{
-	if (node == NULL)
-		return false;
-
-	switch (nodeTag(node))
-	{
-			/* nodes that call no function of their own */
-		case T_List:
-		case T_Const:
-		case T_BoolExpr:
-		case T_RelabelType:
-		case T_ConvertRowtypeExpr:
-		case T_CollateExpr:
-		case T_CaseExpr:
-		case T_CaseWhen:
-		case T_CaseTestExpr:
-		case T_ArrayExpr:
-		case T_RowExpr:
-		case T_CoalesceExpr:
-		case T_NullTest:
-		case T_BooleanTest:
-		case T_FieldSelect:
-			break;
-
-		case T_CoerceToDomain:
-			if (refuse_mutable_domain(((CoerceToDomain *) node)->resulttype,
-									  context->check))
-				return true;
-			break;
-
-			/* nodes whose functions check_functions_in_node() knows */
-		case T_FuncExpr:
-		case T_OpExpr:
-		case T_DistinctExpr:
-		case T_NullIfExpr:
-		case T_ScalarArrayOpExpr:
-		case T_RowCompareExpr:
-		case T_CoerceViaIO:
-		case T_ArrayCoerceExpr:
-			if (check_functions_in_node(node, classify_function, context))
-				return true;
-			break;
-
-		case T_MinMaxExpr:
-			{
-				TypeCacheEntry *tce;
-
-				tce = lookup_type_cache(((MinMaxExpr *) node)->minmaxtype,
-										TYPECACHE_CMP_PROC);
-				if (classify_function(tce->cmp_proc, context))
-					return true;
-				break;
-			}
-
-		case T_SubscriptingRef:
-			if (classify_function(get_typsubscript(((SubscriptingRef *) node)->refcontainertype, NULL),
-								  context))
-				return true;
-			break;
-
-		case T_SQLValueFunction:
-			{
-				Oid			funcid;
-
-				/* the function each SQL value function stands for */
-				switch (((SQLValueFunction *) node)->op)
-				{
-					case SVFOP_CURRENT_DATE:
-					case SVFOP_CURRENT_TIME:
-					case SVFOP_CURRENT_TIME_N:
-					case SVFOP_CURRENT_TIMESTAMP:
-					case SVFOP_CURRENT_TIMESTAMP_N:
-					case SVFOP_LOCALTIME:
-					case SVFOP_LOCALTIME_N:
-					case SVFOP_LOCALTIMESTAMP:
-					case SVFOP_LOCALTIMESTAMP_N:
-						funcid = F_NOW;
-						break;
-					case SVFOP_CURRENT_ROLE:
-					case SVFOP_CURRENT_USER:
-					case SVFOP_USER:
-						funcid = F_CURRENT_USER;
-						break;
-					case SVFOP_SESSION_USER:
-						funcid = F_SESSION_USER;
-						break;
-					case SVFOP_CURRENT_CATALOG:
-						funcid = F_CURRENT_DATABASE;
-						break;
-					case SVFOP_CURRENT_SCHEMA:
-						funcid = F_CURRENT_SCHEMA;
-						break;
-					default:
-						elog(ERROR, "unrecognized SQLValueFunction op: %d",
-							 (int) ((SQLValueFunction *) node)->op);
-				}
-				if (classify_function(funcid, context))
-					return true;
-				break;
-			}
-
-		case T_XmlExpr:
-			return refuse(context->check, ERRCODE_FEATURE_NOT_SUPPORTED,
-						  pstrdup("XML functions are not supported in a default"),
-						  NULL, NULL);
-
-		default:
-			return refuse(context->check, ERRCODE_FEATURE_NOT_SUPPORTED,
-						  psprintf("default expression contains an unsupported construct (node type %d)",
-								   (int) nodeTag(node)),
-						  NULL, NULL);
-	}
-
-	return expression_tree_walker(node, classify_walker, (void *) context);
-}
-
-/*
- * Classify one function by OID: allowlisted (dynamic), built-in immutable
- * (static) or refused.  "Built-in" means created by initdb.
- */
-static bool
-classify_function(Oid funcid, void *arg)
-{
-	ClassifyContext *context = (ClassifyContext *) arg;
-	char	   *name;
-
-	if (dp_function_is_allowlisted(funcid))
-	{
-		context->dynamic = true;
-		context->user_function |= (funcid >= FirstNormalObjectId);
-		context->check->allowlisted =
-			list_append_unique_oid(context->check->allowlisted, funcid);
-		return false;
-	}
-	if (funcid < FirstNormalObjectId &&
-		func_volatile(funcid) == PROVOLATILE_IMMUTABLE)
-		return false;
-
-	name = format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY);
-	if (funcid >= FirstNormalObjectId)
-		return refuse(context->check, ERRCODE_INVALID_OBJECT_DEFINITION,
-					  psprintf("function %s is not allowed in a default", name),
-					  pstrdup("User-defined functions are allowed only when they are on the allowlist, whatever their volatility."),
-					  pstrdup("Add the function with allow_default_function() if every migration may call it."));
-	return refuse(context->check, ERRCODE_INVALID_OBJECT_DEFINITION,
-				  psprintf("function %s is not allowed in a default", name),
-				  psprintf("The function is %s and is not on the allowlist.",
-						   func_volatile(funcid) == PROVOLATILE_STABLE ?
-						   "stable" : "volatile"),
-				  NULL);
-}
-
-/*
- * A coercion to a domain runs the domain's CHECKs, and a static default is
- * evaluated during validation: refuse a domain whose CHECKs call anything
- * that validation may not call.
- */
-static bool
-refuse_mutable_domain(Oid typid, DefaultCheck *check)
-{
-	DomainConstraintRef *ref = palloc(sizeof(DomainConstraintRef));
-	ListCell   *lc;
-
-	/* ref must live as long as the context: it registers a reset callback */
-	InitDomainConstraintRef(typid, ref, CurrentMemoryContext, false);
-	foreach(lc, ref->constraints)
-	{
-		DomainConstraintState *con = lfirst(lc);
-
-		if (con->check_expr && contain_mutable_functions((Node *) con->check_expr))
-			return refuse(check, ERRCODE_INVALID_OBJECT_DEFINITION,
-						  psprintf("constraint \"%s\" of domain %s is not immutable",
-								   con->name, format_type_be(typid)),
-						  pstrdup("Validation checks a default against its domain, and must not call code that is not immutable."),
-						  NULL);
-	}
-	return false;
-}
-
-/* Record why the default is invalid.  Returns true, for the walkers. */
-static bool
-refuse(DefaultCheck *check, int sqlstate, char *message, char *detail,
-	   char *hint)
-{
-	check->valid = false;
-	check->kind = DEFAULT_KIND_INVALID;
-	check->sqlstate = sqlstate;
-	check->message = message;
-	check->detail = detail;
-	check->hint = hint;
-	return true;
-}
-
-/*
- * Canonical text of an analysed expression, and of the column type: written
- * under DP_CANONICAL_SEARCH_PATH, so that every object outside pg_catalog is
- * schema-qualified, and with pg_dump's output settings, so that literals
- * read back the same under any DateStyle.
- */
-static char *
-canonical_deparse(Node *expr, Oid typid, int32 typmod, char **type_name)
-{
-	int			nestlevel = dp_enter_canonical_output();
-	char	   *text;
-
-	text = deparse_expression(expr, NIL, false, false);
-	*type_name = format_type_with_typemod(typid, typmod);
-
-	AtEOXact_GUC(true, nestlevel);
-	return text;
 }
 
 /* The reason for an invalid verdict as one readable text. */
