@@ -287,3 +287,38 @@ RESET datestyle;
 
 -- the allowlist seeds
 SELECT function, builtin, description FROM default_policy_allowlist ORDER BY function::text;
+
+--
+-- Built-in functions called with named arguments are classified like any
+-- call.
+--
+SELECT * FROM verdicts(ARRAY[
+	['make_interval(days => 30)', 'interval'],
+	['make_interval(0, 0, 0, 30)', 'interval'],
+	['now() + make_interval(hours => 1)', 'timestamptz']]);
+
+--
+-- check_default never raises for an expression: what the server cannot
+-- compute or compare is the verdict's reason.
+--
+SELECT * FROM verdicts(ARRAY[
+	['GREATEST(point ''(1,1)'', point ''(2,2)'')', 'point'],
+	['LEAST(''{}''::json, ''{}''::json)', 'json'],
+	['to_tsvector(99999::oid::regconfig, ''x'')', 'tsvector'],
+	['1/0', 'integer'],
+	['repeat(''x'', -1)::varchar(0)', 'text']]);
+
+--
+-- The special datetime inputs are caught inside composite literals, and
+-- arrays of composites, too.  Which field a word lands in is not known
+-- before the literal is read, so a composite that holds a date or time
+-- refuses the words in any of its fields: '(2024-01-31,now)' below.
+--
+CREATE TYPE stamped AS (at timestamptz, n integer);
+CREATE TYPE dated AS (on_day date, note text);
+SELECT * FROM verdicts(ARRAY[
+	['''(now,1)''', 'stamped'],
+	['''{"(now,1)"}''', 'stamped[]'],
+	['''(today,x)''::dated', 'dated'],
+	['''(2024-01-31,now)''', 'dated'],
+	['ROW(now(), 1)::stamped', 'stamped']]);

@@ -25,14 +25,18 @@
  */
 #include "defaults_policy.h"
 
+#include "access/htup_details.h"
 #include "access/transam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 /* State of a walk over the functions of a tree. */
@@ -327,4 +331,106 @@ dp_rewrites(Node *expr, Oid typid, bool user_function)
 	if (!user_function)
 		planned = (Node *) expression_planner((Expr *) copyObject(expr));
 	return DomainHasConstraints(typid) || contain_volatile_functions(planned);
+}
+
+/* The schema of a type. */
+static Oid
+get_typ_namespace(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Oid			nspid = InvalidOid;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		nspid = ((Form_pg_type) GETSTRUCT(tuple))->typnamespace;
+		ReleaseSysCache(tuple);
+	}
+	return nspid;
+}
+
+/* For dp_walk_functions(): stop at a function in a temporary schema. */
+static bool
+temporary_function(Oid funcid, void *arg)
+{
+	if (!isAnyTempNamespace(get_func_namespace(funcid)))
+		return false;
+	*(Oid *) arg = funcid;
+	return true;
+}
+
+/* The namespace of the object a reg* constant names, or InvalidOid. */
+static Oid
+reg_constant_namespace(Const *con)
+{
+	Oid			object;
+
+	if (con->constisnull)
+		return InvalidOid;
+	object = DatumGetObjectId(con->constvalue);
+	switch (con->consttype)
+	{
+		case REGCLASSOID:
+			return get_rel_namespace(object);
+		case REGTYPEOID:
+			return get_typ_namespace(object);
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+			return get_func_namespace(object);
+		default:
+			return InvalidOid;
+	}
+}
+
+static bool
+temporary_walker(Node *node, void *context)
+{
+	Oid			typid;
+	Oid			nspid;
+
+	if (node == NULL)
+		return false;
+	if (dp_node_is_known(node))
+	{
+		typid = exprType(node);
+		if (OidIsValid(typid) && isAnyTempNamespace(get_typ_namespace(typid)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("default expression uses temporary type %s",
+							format_type_be(typid)),
+					 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
+		if (IsA(node, Const) &&
+			OidIsValid(nspid = reg_constant_namespace((Const *) node)) &&
+			isAnyTempNamespace(nspid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("default expression refers to a temporary object"),
+					 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
+	}
+	return expression_tree_walker(node, temporary_walker, context);
+}
+
+/*
+ * Raise if a default that will be stored for other sessions (a policy)
+ * refers to a temporary object: in another session the same name leads to
+ * that session's own temporary object, or to nothing.
+ */
+void
+dp_refuse_temporary_objects(Node *expr, Oid typid)
+{
+	Oid			funcid = InvalidOid;
+	const char *construct;
+
+	if (isAnyTempNamespace(get_typ_namespace(typid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("column type %s is a temporary type", format_type_be(typid)),
+				 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
+	if (dp_walk_functions(expr, temporary_function, &funcid, &construct) &&
+		OidIsValid(funcid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("default expression uses temporary function %s",
+						format_procedure(funcid)),
+				 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
+	(void) temporary_walker(expr, NULL);
 }

@@ -74,6 +74,8 @@ typedef struct DefaultCheck
 #define DP_CANONICAL_EXPR	0x01
 #define DP_CANONICAL_TYPE	0x02
 #define DP_CANONICAL		(DP_CANONICAL_EXPR | DP_CANONICAL_TYPE)
+/* ... and whether the default is stored for other sessions (a policy) */
+#define DP_STORED_FOR_OTHERS	0x04
 
 /*
  * owner: the role that evaluates what must be evaluated (the target
@@ -114,6 +116,7 @@ extern bool dp_walk_functions(Node *node, DpFunctionVisitor visit, void *arg,
 							  const char **construct);
 extern bool dp_classify(Node *expr, DefaultKind *kind, List **allowlisted);
 extern bool dp_rewrites(Node *expr, Oid typid, bool user_function);
+extern void dp_refuse_temporary_objects(Node *expr, Oid typid);
 
 /* evaluate.c */
 extern void dp_evaluate_static(Node *expr, Oid owner);

@@ -213,6 +213,8 @@ check_text(void *arg)
 							 check->typid, check->typmod);
 	AtEOXact_GUC(true, nestlevel);
 
+	if (args->flags & DP_STORED_FOR_OTHERS)
+		dp_refuse_temporary_objects(check->expr, check->typid);
 	check_tree(check, check->expr, frozen, args->owner);
 }
 
