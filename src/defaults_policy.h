@@ -4,7 +4,8 @@
  *	  Declarations shared by the files of the defaults_policy extension.
  *
  * Only what crosses a file boundary lives here: the validation engine's
- * verdict, each concept's init function, and the settings.
+ * verdict, each concept's init function, the settings, and the one shim
+ * for the PostgreSQL versions after 15.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +18,14 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
+
+/* Version shims.  PostgreSQL 16 folded pg_class_ownercheck() and friends. */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_class.h"
+#include "utils/acl.h"
+#define pg_class_ownercheck(relid, roleid) \
+	object_ownercheck(RelationRelationId, (relid), (roleid))
+#endif
 
 /*
  * The search_path under which canonical text (expressions and type names
