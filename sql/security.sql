@@ -78,6 +78,17 @@ SELECT 'm.dmultirange'::regtype AS its_multirange;			-- its multirange
 CREATE TYPE m.nest AS (c m.comp);							-- nested composites
 CREATE DOMAIN m.darr AS m.d[];								-- a domain over an array
 
+-- A CHECK can call her code without calling a function by name: through
+-- an operator, or by coercing to another of her domains.
+CREATE FUNCTION m.gt_payload(integer, integer) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	RETURN m.payload($1);
+END
+$$;
+CREATE OPERATOR m.>>> (LEFTARG = integer, RIGHTARG = integer, FUNCTION = m.gt_payload);
+CREATE DOMAIN m.dop AS integer CHECK (VALUE OPERATOR(m.>>>) 0);
+CREATE DOMAIN m.dref AS integer CHECK ((VALUE::m.d) IS NOT NULL);
+
 -- A range's canonical function would be another way in: it must take the
 -- range type before the range exists, that is a shell type, and only a
 -- superuser may create one (and only in C may a function take one).
@@ -125,14 +136,16 @@ END
 $$;
 CREATE DOMAIN m.reenters AS integer CHECK (m.reenter_wrapper(VALUE));
 
--- A domain with no constraint: safe, until she adds one (below, after a
--- superuser has made policies of it).
+-- A domain with no constraint, and a table of plain integers: safe, until
+-- she adds a CHECK to the one and changes the other's column to her domain
+-- (below, after a superuser has made policies of them).
 CREATE DOMAIN m.late AS integer;
+CREATE TABLE m.laterow (f integer);
 
 -- Her tables, which a superuser migrates: one row each, so that a default
 -- that rewrites the table is evaluated.
-CREATE TABLE m.victim (id integer, arr integer[]);
-INSERT INTO m.victim VALUES (1, '{}');
+CREATE TABLE m.victim (id integer, arr integer[], di m.di);
+INSERT INTO m.victim VALUES (1, '{}', NULL);
 CREATE TABLE m.victim2 (id integer);
 INSERT INTO m.victim2 VALUES (1);
 
@@ -274,6 +287,10 @@ SELECT * FROM verdict('1', 'm.d', '{m.d}');
 SELECT * FROM verdict('1', 'm.di', '{m.di}');
 -- no literal: a row built field by field
 SELECT * FROM verdict('ROW(1)', 'm.comp', '{m.comp,m.d}');
+-- a CHECK that calls her function through an operator
+SELECT * FROM verdict('1', 'm.dop', '{m.dop}', '{m.gt_payload,m.>>>}');
+-- a CHECK that coerces to her other domain, and so runs its CHECK
+SELECT * FROM verdict('1', 'm.dref', '{m.dref,m.d}');
 
 --
 -- 2. The type named inside the expression, the column's type plain.
@@ -304,12 +321,18 @@ SELECT name, column_type, expression FROM default_policy WHERE name = 'harmless'
 -- later use of the policies re-validates them, and must refuse them.
 SELECT name, kind FROM create_default_policy('late_one', 'm.late', '1');
 SELECT name, kind FROM create_default_policy('late_array', 'm.late[]', '''{1}''');
+SELECT name, kind FROM create_default_policy('late_row', 'm.laterow', '''(1)''');
 SET ROLE regress_mallory;
 ALTER DOMAIN m.late ADD CONSTRAINT late_check CHECK (m.wrapper(VALUE));
+ALTER TABLE m.laterow ALTER COLUMN f TYPE m.d;
 RESET ROLE;
 -- default_policy_value(): evaluates the policy as the caller
 SELECT * FROM attempt($$SELECT default_policy_value('late_one')$$, '{m.late}');
 SELECT * FROM attempt($$SELECT default_policy_value('late_array')$$, '{m.late}');
+SELECT * FROM attempt($$SELECT default_policy_value('late_row')$$, '{m.laterow,m.d}');
+-- alter_default_policy() re-validates what it keeps, even for a new
+-- description
+SELECT * FROM attempt($$SELECT alter_default_policy('late_one', description => 'reviewed')$$, '{m.late}');
 -- add_column_with_policy()
 SELECT * FROM attempt($$SELECT add_column_with_policy('m.victim', 'x2', 'late_one')$$, '{m.late}');
 SELECT * FROM attempt($$SELECT add_column_with_policy('m.victim', 'x3', 'late_array')$$, '{m.late}');
@@ -323,14 +346,19 @@ WHERE function = 'pg_catalog.gen_random_uuid()'::regprocedure;
 SELECT * FROM attempt($$SELECT add_column_with_default('m.victim', 'x4', 'm.d[]', '''{1}''')$$, '{m.d}');
 SELECT * FROM attempt($$SELECT add_column_with_default('m.victim', 'x5', 'm.di', '1')$$, '{m.di}');
 SELECT * FROM attempt($$SELECT add_column_with_default('m.victim', 'x6', 'integer', '(''(1)''::m.comp).f')$$, '{m.comp,m.d}');
--- set_column_default(): the column is a plain integer[]
+-- set_column_default(): the column is a plain integer[]; then a column of
+-- her type, with a harmless expression
 SELECT * FROM attempt($$SELECT set_column_default('m.victim', 'arr', 'CAST(''{1}'' AS m.d[])')$$, '{m.d}');
+SELECT * FROM attempt($$SELECT set_column_default('m.victim', 'di', '1')$$, '{m.di}');
 -- what her table has now: nothing was added, no default set
 SELECT attname, format_type(atttypid, atttypmod) AS type,
 	   pg_get_expr(adbin, adrelid) AS "default"
 FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
 WHERE attrelid = 'm.victim'::regclass AND attnum > 0 AND NOT attisdropped
 ORDER BY attnum;
+
+-- Dropping a policy validates nothing, and stays possible.
+SELECT * FROM attempt($$SELECT drop_default_policy('late_row')$$, '{}');
 
 -- check_schema_defaults(): the routine report over her stored defaults
 SELECT reset_traps();
