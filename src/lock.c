@@ -36,6 +36,7 @@
  */
 #include "defaults_policy.h"
 
+#include "catalog/dependency.h"
 #include "catalog/pg_inherits.h"
 #include "common/pg_prng.h"
 #include "miscadmin.h"
@@ -102,10 +103,13 @@ lock_attempt(void *arg)
 
 	if (target->audit)
 	{
-		lock_within(attempt, dp_extension_relid("default_policy_audit"),
-					RowExclusiveLock);
-		lock_within(attempt, dp_extension_relid("default_policy_audit_id_seq"),
-					RowExclusiveLock);
+		Oid			audit = dp_extension_relid("default_policy_audit");
+		ListCell   *lc;
+
+		lock_within(attempt, audit, RowExclusiveLock);
+		/* its id sequence, which nextval() and setval() lock */
+		foreach(lc, getOwnedSequences(audit))
+			lock_within(attempt, lfirst_oid(lc), RowExclusiveLock);
 	}
 
 	lock_within(attempt, target->relid, target->mode);
