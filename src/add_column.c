@@ -330,7 +330,7 @@ check_stored_default(TargetTable *target, const char *column,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 					 errmsg("default stored for column \"%s\" of table \"%s\" is not the default that was validated",
 							column, get_rel_name(relid)),
-					 errdetail("ALTER TABLE analysed the default again under the current search_path, and a name in it resolved to another object than when the default was validated."),
+					 errdetail("ALTER TABLE analysed the default again, under the current search_path, and the result differs from what was validated: a name in it now refers to another object."),
 					 errhint("Put pg_catalog first in search_path, or remove the objects that take the place of the intended ones.")));
 	}
 }
