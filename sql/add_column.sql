@@ -156,6 +156,10 @@ FROM unnest(ARRAY[
 	$$SELECT add_column_with_default('orders_pkey', 'bad', 'integer', '0')$$,
 	$$SELECT add_column_with_default('pg_class', 'bad', 'integer', '0')$$,
 	$$SELECT add_column_with_default('pg_catalog.pg_default_acl', 'bad', 'integer', '0')$$,
+	$$SELECT add_column_with_default('orders', 'xmin', 'integer', '0')$$,
+	$$SELECT add_column_with_default('orders', 'ctid', 'tid', '''(0,1)''', if_not_exists => true)$$,
+	$$SELECT add_column_with_policy('orders', 'tableoid', 'flag_on', if_not_exists => true)$$,
+	$$SELECT explain_add_column('orders', 'cmax', 'integer', '0')$$,
 	$$SELECT add_column_with_policy('orders', 'bad', 'no_such_policy')$$,
 	$$SELECT add_column_with_policy('orders', 'bad', NULL)$$,
 	$$SELECT set_column_default('orders', 'no_such_column', '0')$$,
@@ -213,6 +217,59 @@ SELECT action FROM set_column_default('orders', 'note', '''n/a''');
 DROP EVENT TRIGGER show_ddl;
 
 --
+-- The ALTERs run under the caller's search_path, as a plain ALTER TABLE
+-- does: an event trigger that writes to a table it names without a schema
+-- works.
+--
+CREATE TABLE ddl_log (tag text, object text);
+CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE
+	cmd record;
+BEGIN
+	FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+		INSERT INTO ddl_log VALUES (cmd.command_tag, cmd.object_identity);
+	END LOOP;
+END $$;
+CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl();
+SELECT action FROM add_column_with_default('orders', 'logged', 'integer', '1');
+SELECT action FROM set_column_default('orders', 'logged', '2');
+DROP EVENT TRIGGER log_ddl;
+SELECT * FROM ddl_log;
+
+--
+-- What is stored is what was validated.  ALTER TABLE analyses the default
+-- again, under the caller's search_path; if a name now resolves to another
+-- object, the call fails and nothing changes.  Here a user's public.now()
+-- takes the place of pg_catalog.now() when public comes first.
+--
+CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql
+	AS $$ SELECT '2000-01-01 00:00+00'::timestamptz $$;
+SELECT name, expression, kind FROM create_default_policy('stamped', 'timestamptz', 'now()');
+SELECT audit_count() AS audit_rows \gset
+SET search_path = public, pg_catalog;
+SELECT add_column_with_policy('orders', 'stamped_on', 'stamped');
+RESET search_path;
+-- an event trigger that changes search_path before the ALTER is caught too
+CREATE FUNCTION shift_path() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('search_path', 'public, pg_catalog', true);
+END $$;
+CREATE EVENT TRIGGER shift_path ON ddl_command_start
+	WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION shift_path();
+SELECT add_column_with_default('orders', 'stamped_on', 'timestamptz', 'now()');
+SELECT set_column_default('orders', 'created_on', 'now()');
+DROP EVENT TRIGGER shift_path;
+SELECT audit_count() = :audit_rows AS no_audit_row;
+SELECT count(*) AS stamped_columns FROM pg_attribute
+WHERE attrelid = 'orders'::regclass AND attname = 'stamped_on';
+SELECT * FROM column_info('orders', 'created_on');
+-- under the usual search_path the policy gives pg_catalog.now()
+SELECT action, expression, policy_name
+FROM add_column_with_policy('orders', 'stamped_on', 'stamped');
+SELECT count(DISTINCT stamped_on) = 1 AND min(stamped_on) > '2001-01-01' AS real_now FROM orders;
+DROP FUNCTION public.now();
+
+--
 -- Identifiers of any shape are identifiers, never SQL.
 --
 CREATE TABLE "we;ird ""table" (a integer);
@@ -250,6 +307,34 @@ SELECT action, rewrote, detail FROM add_column_with_default('animals', 'legs', '
 SELECT * FROM column_info('dogs', 'legs');
 SELECT name, legs FROM animals ORDER BY name;
 
+-- a child that already has a column of that name is refused: ALTER TABLE
+-- would merge the two, and the child's rows would not get the default
+CREATE TABLE vehicles (name text);
+CREATE TABLE cars (wheels integer) INHERITS (vehicles);
+INSERT INTO cars VALUES ('mini', NULL);
+SELECT add_column_with_default('vehicles', 'wheels', 'integer', '4');
+SELECT add_column_with_default('vehicles', 'wheels', 'integer', '4', if_not_exists => true);
+SELECT * FROM explain_add_column('vehicles', 'wheels', 'integer', '4');
+SELECT * FROM column_info('vehicles', 'wheels');
+SELECT * FROM vehicles;
+
+-- a foreign table anywhere in the tree is refused: its rows are elsewhere
+CREATE TABLE readings (day date NOT NULL, value integer) PARTITION BY RANGE (day);
+CREATE TABLE readings_2024 PARTITION OF readings
+	FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY RANGE (day);
+CREATE TABLE readings_2024_h1 PARTITION OF readings_2024
+	FOR VALUES FROM ('2024-01-01') TO ('2024-07-01');
+CREATE FOREIGN TABLE readings_2024_h2 PARTITION OF readings_2024
+	FOR VALUES FROM ('2024-07-01') TO ('2025-01-01') SERVER dummy_server;
+SELECT add_column_with_default('readings', 'unit', 'text', '''kg''');
+SELECT * FROM explain_add_column('readings', 'unit', 'text', '''kg''');
+CREATE FOREIGN TABLE remote_dogs () INHERITS (animals) SERVER dummy_server;
+SELECT add_column_with_default('animals', 'fur', 'boolean', 'true');
+DROP FOREIGN TABLE remote_dogs;
+SELECT count(*) AS new_columns FROM pg_attribute
+WHERE attrelid IN ('readings'::regclass, 'animals'::regclass) AND attname IN ('unit', 'fur');
+DROP TABLE readings, vehicles CASCADE;
+
 --
 -- set_column_default validates against the column's own type and sets the
 -- DEFAULT; it never rewrites.
@@ -262,6 +347,11 @@ FROM set_column_default('orders', 'created_on', 'CURRENT_TIMESTAMP');
 SELECT set_column_default('orders', 'status', '''far too long''');
 SELECT was_rewritten('orders');
 SELECT * FROM column_info('orders', 'score');
+-- on a partition, as ALTER TABLE does
+SELECT action, table_name, column_name, expression
+FROM set_column_default('measurements_2025', 'value', '0');
+SELECT * FROM column_info('measurements_2025', 'value');
+SELECT * FROM column_info('measurements', 'value');
 
 --
 -- explain_add_column: the dry run.  It changes nothing.
@@ -270,6 +360,7 @@ ANALYZE orders;
 SELECT * FROM explain_add_column('orders', 'tax', 'numeric(10,2)', '0');
 SELECT * FROM explain_add_column('orders', 'token', 'uuid', 'gen_random_uuid()', keep_default => true);
 SELECT * FROM explain_add_column('measurements', 'tag', 'text', '''x''');
+SELECT step, rewrites, note FROM explain_add_column('orders', 'rebate', 'percent', '5') WHERE step = 2;
 SELECT explain_add_column('orders', 'score', 'integer', '0');
 SELECT count(*) AS tax_columns FROM pg_attribute
 WHERE attrelid = 'orders'::regclass AND attname IN ('tax', 'token');
@@ -303,7 +394,8 @@ DROP FOREIGN DATA WRAPPER dummy_fdw;
 DROP ROLE regress_dp_stranger;
 DROP TABLE filenodes;
 DROP FUNCTION remember, was_rewritten, column_info, audit_count,
-	refuse_drop_default, show_ddl, refusal;
+	refuse_drop_default, show_ddl, refusal, log_ddl, shift_path;
+DROP TABLE ddl_log;
 DROP SEQUENCE order_no;
 DROP DOMAIN percent;
 DROP EXTENSION defaults_policy;

@@ -9,48 +9,58 @@
  * transaction: ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT expr, then
  * ALTER COLUMN ... DROP DEFAULT unless the default is kept.  Both are
  * AlterTableStmt parse trees run through ProcessUtility(), so event
- * triggers and other extensions' utility hooks see ordinary ALTER TABLEs.
- * The default goes in as the raw tree of its canonical text, and the
- * statements run under DP_CANONICAL_SEARCH_PATH, so PostgreSQL analyses
- * exactly what was validated; no text of the caller's becomes SQL.
+ * triggers and other extensions' utility hooks see ordinary ALTER TABLEs,
+ * under the caller's search_path as a plain ALTER TABLE would run.  The
+ * default goes in as the raw tree that was validated, never as text.
+ *
+ * What is installed must be what was validated.  PostgreSQL analyses the
+ * raw tree again, under the caller's search_path (and, for a policy's
+ * canonical text, under the settings that text was written for), so a name
+ * may resolve to something else: a user's public.now() ahead of pg_catalog,
+ * or an event trigger that changed search_path.  After every ALTER that
+ * stores a default, the stored tree (pg_attrdef.adbin) of the table and of
+ * each descendant is compared with the validated one; any difference aborts
+ * the call, and with it the ALTER.
  *
  * PostgreSQL decides between the fast default (attmissingval: no rewrite,
  * no scan) and a rewrite itself; "rewrote" in the audit row is what
  * happened, seen in the relfilenodes, not a prediction.
  *
- * The hard part is the lock.  ALTER TABLE needs ACCESS EXCLUSIVE, and a
- * request waiting in the lock queue blocks every later reader.  So the
- * table and all its descendants are locked first, each attempt in a
- * subtransaction bounded by defaults_policy.lock_timeout, retried up to
- * defaults_policy.lock_retries times with exponential backoff and jitter.
- * Between attempts nothing of ours is queued.  ALTER TABLE then finds the
- * locks already held and does not wait again.
+ * Everything that can be refused is refused before any lock is asked for:
+ * ownership, the kind of table, a system column name, an invalid default,
+ * an existing column (a foreign table or a clashing column among the
+ * descendants too).  The locks are then taken with bounded waits (lock.c)
+ * and the checks that depend on the catalog are made again under them.  The
+ * if_not_exists no-op takes only ACCESS SHARE.
  *
  *-------------------------------------------------------------------------
  */
 #include "defaults_policy.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
+#include "catalog/heap.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
-#include "common/pg_prng.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "pgstat.h"
-#include "storage/latch.h"
-#include "storage/lmgr.h"
+#include "optimizer/optimizer.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
-#include "utils/timestamp.h"
 
 /* The table a call works on, checked and (once locked) stable. */
 typedef struct TargetTable
@@ -60,21 +70,33 @@ typedef struct TargetTable
 	char	   *nspname;
 	char	   *qualified;		/* schema-qualified, quoted as needed */
 	char		relkind;
-	List	   *relids;			/* relid and every descendant */
+	Oid			owner;
+	List	   *relids;			/* relid and every descendant, once locked */
 	int			lock_attempts;
 } TargetTable;
 
-static void open_target(Oid relid, TargetTable *target);
-static void lock_within(Oid relid, TimestampTz start);
-static bool try_lock_target(TargetTable *target);
-static void lock_target(TargetTable *target);
+/* What open_target() accepts besides a plain or partitioned table. */
+#define TARGET_PARTITION_OK	0x01
+
+static void open_target(Oid relid, int flags, TargetTable *target);
+static void lock_target(TargetTable *target, LOCKMODE mode, int flags);
+static void refuse_system_column(const char *column);
+static bool existing_column(Oid relid, const char *column, Oid *typid,
+							int32 *typmod, bool *notnull);
+static bool column_is_no_op(TargetTable *target, const char *column,
+							const DefaultCheck *check, bool if_not_exists);
+static void check_descendants(TargetTable *target, const char *column,
+							  List *relids);
 static List *relfilenodes(List *relids);
+static Node *default_raw_tree(const DefaultCheck *check);
 static void run_alter(TargetTable *target, AlterTableCmd *cmd,
-					  const char *statement);
+					  const char *statement, const DefaultCheck *check);
+static void check_stored_default(TargetTable *target, const char *column,
+								 const DefaultCheck *check);
 static char *add_column_statement(TargetTable *target, const char *column,
 								  const DefaultCheck *check);
 static char *drop_default_statement(TargetTable *target, const char *column);
-static Datum add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
+static Datum add_column(TargetTable *target, const char *column,
 						DefaultCheck *check, bool keep_default,
 						bool if_not_exists, const char *policy_name);
 
@@ -82,10 +104,11 @@ static Datum add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
  * Check that the caller may alter the table and that it is a kind of table
  * this can work on.  Ownership is checked before any lock is asked for, so
  * that a caller who may not alter the table cannot queue an ACCESS
- * EXCLUSIVE request on it either.
+ * EXCLUSIVE request on it either.  A partition is refused unless flags
+ * has TARGET_PARTITION_OK: a column is added to the partitioned table.
  */
 static void
-open_target(Oid relid, TargetTable *target)
+open_target(Oid relid, int flags, TargetTable *target)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -104,6 +127,7 @@ open_target(Oid relid, TargetTable *target)
 	target->qualified = quote_qualified_identifier(target->nspname,
 												   target->relname);
 	target->relkind = classform->relkind;
+	target->owner = classform->relowner;
 
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER,
@@ -120,7 +144,7 @@ open_target(Oid relid, TargetTable *target)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", target->relname),
 				 errdetail("Columns with defaults can be added only to tables and partitioned tables.")));
-	if (classform->relispartition)
+	if (classform->relispartition && !(flags & TARGET_PARTITION_OK))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("cannot add column to a partition"),
@@ -129,117 +153,38 @@ open_target(Oid relid, TargetTable *target)
 	ReleaseSysCache(tuple);
 }
 
-/* Sleep for ms milliseconds; a cancel or a dying postmaster wakes us. */
-static void
-sleep_ms(long ms)
-{
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ms, PG_WAIT_EXTENSION);
-	ResetLatch(MyLatch);
-	CHECK_FOR_INTERRUPTS();
-}
-
 /*
- * Lock one relation in ACCESS EXCLUSIVE mode, waiting no longer than what is
- * left of the attempt that began at start: the whole attempt, parent and
- * descendants, is bounded by defaults_policy.lock_timeout, not each lock.
- * The caller has opened a GUC nest level for lock_timeout.
+ * Take the locks the ALTERs and the audit row need, with bounded waits
+ * (lock.c): mode on the table, and on all its descendants with
+ * ACCESS EXCLUSIVE.  Then check the table again: it may have been dropped
+ * or changed while we waited.
  */
 static void
-lock_within(Oid relid, TimestampTz start)
+lock_target(TargetTable *target, LOCKMODE mode, int flags)
 {
-	long		left;
-	char		timeout[32];
+	DpLockTarget lock = {0};
 
-	if (ConditionalLockRelationOid(relid, AccessExclusiveLock))
-		return;
-	left = dp_lock_timeout -
-		TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
-	if (left <= 0)
+	lock.relid = target->relid;
+	lock.relname = target->relname;
+	lock.mode = mode;
+	lock.descendants = (mode == AccessExclusiveLock);
+	lock.audit = true;
+	dp_lock_table(&lock);
+
+	open_target(lock.relid, flags, target);
+	target->relids = lock.relids;
+	target->lock_attempts = lock.attempts;
+}
+
+/* A column to add may not have a system column's name. */
+static void
+refuse_system_column(const char *column)
+{
+	if (SystemAttributeByName(column) != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("canceling statement due to lock timeout")));
-	snprintf(timeout, sizeof(timeout), "%ld", left);
-	set_config_option("lock_timeout", timeout, PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	LockRelationOid(relid, AccessExclusiveLock);
-}
-
-/* One attempt: lock the table, then its descendants, as they are then. */
-static void
-lock_attempt(void *arg)
-{
-	TargetTable *target = (TargetTable *) arg;
-	int			nestlevel = NewGUCNestLevel();
-	TimestampTz start = GetCurrentTimestamp();
-	ListCell   *lc;
-
-	lock_within(target->relid, start);
-	target->relids = find_all_inheritors(target->relid, NoLock, NULL);
-	foreach(lc, target->relids)
-		lock_within(lfirst_oid(lc), start);
-	AtEOXact_GUC(true, nestlevel);
-}
-
-/*
- * Make one attempt in a subtransaction.  On a lock timeout it and whatever
- * it locked are rolled back and false is returned; on success the locks
- * pass to the caller's transaction.
- */
-static bool
-try_lock_target(TargetTable *target)
-{
-	ErrorData  *edata = dp_try_in_subtransaction(lock_attempt, target, true);
-
-	if (edata == NULL)
-		return true;
-	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
-		ReThrowError(edata);
-	return false;
-}
-
-/*
- * Take ACCESS EXCLUSIVE on the table and all its descendants with bounded
- * waits (see the file header).  On success the locks belong to the
- * caller's transaction.
- */
-static void
-lock_target(TargetTable *target)
-{
-	int			attempts = dp_lock_retries + 1;
-
-	for (int attempt = 1;; attempt++)
-	{
-		target->lock_attempts = attempt;
-		if (try_lock_target(target))
-			break;
-		if (attempt >= attempts)
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg_plural("could not lock table \"%s\" after %d attempt",
-								   "could not lock table \"%s\" after %d attempts",
-								   attempts, target->relname, attempts),
-					 errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table and its partitions or children.",
-							   dp_lock_timeout),
-					 errhint("Another transaction holds a lock on the table. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.")));
-
-		/* backoff: 50 ms doubling per attempt, at most 5 s, jitter +-50% */
-		{
-			double		base = Min(50.0 * (1 << Min(attempt - 1, 10)), 5000.0);
-
-			sleep_ms((long) (base * (0.5 + pg_prng_double(&pg_global_prng_state))));
-		}
-	}
-
-	/* the table may have been dropped or changed while we waited */
-	{
-		List	   *relids = target->relids;
-		int			lock_attempts = target->lock_attempts;
-
-		open_target(target->relid, target);
-		target->relids = relids;
-		target->lock_attempts = lock_attempts;
-	}
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column name \"%s\" conflicts with a system column name",
+						column)));
 }
 
 /* The relfilenode of each relation that has storage, in relids' order. */
@@ -266,16 +211,33 @@ relfilenodes(List *relids)
 }
 
 /*
+ * The raw tree to hand to ALTER TABLE: the one that was validated.  A
+ * verdict on a stored tree has none; then its canonical text is parsed
+ * again, and is canonical input.
+ */
+static Node *
+default_raw_tree(const DefaultCheck *check)
+{
+	if (check->raw != NULL)
+		return copyObject(check->raw);
+	return dp_parse_expression(check->normalized);
+}
+
+/*
  * Run one ALTER TABLE subcommand on the locked table through the utility
- * path, as an ordinary top-level ALTER TABLE statement would run.
- * statement is its text, for event triggers and logging hooks only.
+ * path, as an ordinary top-level ALTER TABLE statement would run: under the
+ * caller's search_path.  statement is its text, for event triggers and
+ * logging hooks only.  check is the verdict on the default the command
+ * stores, if any: canonical text is analysed under the settings it was
+ * written for (literals mean what was validated), names are not.
  */
 static void
-run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement)
+run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
+		  const DefaultCheck *check)
 {
 	AlterTableStmt *stmt = makeNode(AlterTableStmt);
 	PlannedStmt *pstmt = makeNode(PlannedStmt);
-	int			nestlevel;
+	int			nestlevel = -1;
 
 	stmt->relation = makeRangeVar(target->nspname, target->relname, -1);
 	stmt->cmds = list_make1(cmd);
@@ -295,11 +257,82 @@ run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement)
 	pstmt->stmt_location = -1;
 	pstmt->stmt_len = 0;
 
-	nestlevel = dp_enter_search_path(true);
+	if (check != NULL && (check->canonical_input || check->raw == NULL))
+		nestlevel = dp_enter_canonical_input(false);
 	ProcessUtility(pstmt, statement, false, PROCESS_UTILITY_QUERY, NULL, NULL,
 				   None_Receiver, NULL);
-	AtEOXact_GUC(true, nestlevel);
+	if (nestlevel >= 0)
+		AtEOXact_GUC(true, nestlevel);
 	CommandCounterIncrement();
+}
+
+/* The stored default of one column, or NULL if it has none. */
+static Node *
+stored_default(Oid relid, AttrNumber attnum)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	Node	   *result = NULL;
+
+	ScanKeyInit(&keys[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum(attnum));
+	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, AttrDefaultIndexId, true, NULL, 2, keys);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		adbin = heap_getattr(tuple, Anum_pg_attrdef_adbin,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			result = stringToNode(TextDatumGetCString(adbin));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * After an ALTER that stored a default: is the stored tree, on the table
+ * and on every descendant that has one, the tree that was validated?
+ * Locations aside (equal() ignores them), it must be the same node for
+ * node: the same functions, operators, types and constants.
+ */
+static void
+check_stored_default(TargetTable *target, const char *column,
+					 const DefaultCheck *check)
+{
+	ListCell   *lc;
+
+	foreach(lc, target->relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		AttrNumber	attnum = get_attnum(relid, column);
+		Node	   *stored = NULL;
+
+		if (attnum != InvalidAttrNumber)
+			stored = stored_default(relid, attnum);
+		if (stored == NULL && relid != target->relid)
+			continue;
+		if (stored == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no default was stored for column \"%s\" of table \"%s\"",
+							column, target->relname),
+					 errdetail("The default was removed while ALTER TABLE ran, for example by an event trigger.")));
+		if (!equal(stored, check->expr))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("default stored for column \"%s\" of table \"%s\" is not the default that was validated",
+							column, get_rel_name(relid)),
+					 errdetail("ALTER TABLE analysed the default again, under the current search_path, and the result differs from what was validated: a name in it now refers to another object."),
+					 errhint("Put pg_catalog first in search_path, or remove the objects that take the place of the intended ones.")));
+	}
 }
 
 /* The statements as text, for explain_add_column and the audit. */
@@ -344,10 +377,7 @@ table_arg(FunctionCallInfo fcinfo)
 	return PG_GETARG_OID(0);
 }
 
-/*
- * The column as it exists, or false.  For if_not_exists: is it already the
- * column we would add?
- */
+/* The column as it exists (not dropped, not a system column), or false. */
 static bool
 existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
 				bool *notnull)
@@ -366,20 +396,88 @@ existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
 }
 
 /*
- * The common part of add_column_with_default and add_column_with_policy.
- * check is a valid verdict; returns the audit row.
+ * Does the column already exist on the table?  Without if_not_exists that
+ * is an error; with it, a column of the same type and NOT NULL is the no-op
+ * (true), any other is an error.
  */
-static Datum
-add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
-		   DefaultCheck *check, bool keep_default, bool if_not_exists,
-		   const char *policy_name)
+static bool
+column_is_no_op(TargetTable *target, const char *column,
+				const DefaultCheck *check, bool if_not_exists)
 {
-	TargetTable target;
-	DpAuditEvent event = {0};
-	StringInfoData detail;
 	Oid			typid;
 	int32		typmod;
 	bool		notnull;
+
+	if (!existing_column(target->relid, column, &typid, &typmod, &notnull))
+		return false;
+	if (!if_not_exists)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" already exists",
+						column, target->relname)));
+	if (typid != check->typid || typmod != check->typmod || !notnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" already exists with a different definition",
+						column, target->relname),
+				 notnull ?
+				 errdetail("It is %s NOT NULL; the column to add is %s NOT NULL.",
+						   format_type_with_typemod(typid, typmod),
+						   format_type_with_typemod(check->typid, check->typmod)) :
+				 errdetail("It is %s and nullable; the column to add is %s NOT NULL.",
+						   format_type_with_typemod(typid, typmod),
+						   format_type_with_typemod(check->typid, check->typmod))));
+	return true;
+}
+
+/*
+ * The partitions and children that would get the column (relids, the table
+ * itself first): none may be a foreign table, whose rows live elsewhere and
+ * would not get it, and none may have a column of that name already, which
+ * ALTER TABLE would merge with the new one, leaving its rows without the
+ * default under a NOT NULL parent.
+ */
+static void
+check_descendants(TargetTable *target, const char *column, List *relids)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, relids, 1)
+	{
+		Oid			relid = lfirst_oid(lc);
+		char	   *relname = get_rel_name(relid);
+		Oid			typid;
+		int32		typmod;
+		bool		notnull;
+
+		if (relname == NULL)
+			continue;			/* dropped meanwhile */
+		if (get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("cannot add column to table \"%s\"", target->relname),
+					 errdetail("Its partition or child \"%s\" is a foreign table, whose rows are stored outside the database and would not get the column.",
+							   relname)));
+		if (existing_column(relid, column, &typid, &typmod, &notnull))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" already exists",
+							column, relname),
+					 errdetail("\"%s\" is a partition or child of \"%s\". ALTER TABLE would merge the new column with the existing one, whose rows would not get the default.",
+							   relname, target->relname)));
+	}
+}
+
+/*
+ * The common part of add_column_with_default and add_column_with_policy.
+ * target is open, check is the verdict; returns the audit row.
+ */
+static Datum
+add_column(TargetTable *target, const char *column, DefaultCheck *check,
+		   bool keep_default, bool if_not_exists, const char *policy_name)
+{
+	DpAuditEvent event = {0};
+	StringInfoData detail;
 	List	   *before;
 	List	   *after;
 	int			rewritten = 0;
@@ -387,13 +485,11 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 	ListCell   *lc1;
 	ListCell   *lc2;
 
-	open_target(relid, &target);
 	if (!check->valid)
-		dp_raise_invalid_column_default(check, column, target.relname);
-	lock_target(&target);
+		dp_raise_invalid_column_default(check, column, target->relname);
 
 	event.action = "add_column";
-	event.table_name = target.qualified;
+	event.table_name = target->qualified;
 	event.column_name = column;
 	event.column_type = check->type_name;
 	event.expression = check->normalized;
@@ -402,33 +498,43 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 	event.kept_default = keep_default ? 1 : 0;
 	dp_json_begin(&detail);
 
-	if (existing_column(relid, column, &typid, &typmod, &notnull))
+	/*
+	 * Decide the no-op before any lock: it needs only ACCESS SHARE, to keep
+	 * the column from being dropped or changed until the transaction ends.
+	 * If it was dropped while we waited, go on and add it.
+	 */
+	if (column_is_no_op(target, column, check, if_not_exists))
 	{
-		if (!if_not_exists)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" already exists",
-							column, target.relname)));
-		if (typid != check->typid || typmod != check->typmod || !notnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" already exists with a different definition",
-							column, target.relname),
-					 errdetail("It is %s%s; the column to add is %s NOT NULL.",
-							   format_type_with_typemod(typid, typmod),
-							   notnull ? " NOT NULL" : ", nullable",
-							   format_type_with_typemod(check->typid, check->typmod))));
+		lock_target(target, AccessShareLock, 0);
+		if (column_is_no_op(target, column, check, if_not_exists))
+		{
+			event.kept_default = -1;
+			event.rewrote = 0;
+			dp_json_add_text(&detail, "skipped", "column already exists");
+			dp_json_add_raw(&detail, "lock_attempts",
+							psprintf("%d", target->lock_attempts));
+			event.detail = dp_json_end(&detail);
+			return dp_audit(&event);
+		}
+	}
+	check_descendants(target, column,
+					  find_all_inheritors(target->relid, NoLock, NULL));
 
-		/* the column is already what was asked for: audit the no-op */
+	/* now under the locks, with the descendants as they are */
+	lock_target(target, AccessExclusiveLock, 0);
+	if (column_is_no_op(target, column, check, if_not_exists))
+	{
 		event.kept_default = -1;
 		event.rewrote = 0;
 		dp_json_add_text(&detail, "skipped", "column already exists");
-		dp_json_add_raw(&detail, "lock_attempts", psprintf("%d", target.lock_attempts));
+		dp_json_add_raw(&detail, "lock_attempts",
+						psprintf("%d", target->lock_attempts));
 		event.detail = dp_json_end(&detail);
 		return dp_audit(&event);
 	}
+	check_descendants(target, column, target->relids);
 
-	before = relfilenodes(target.relids);
+	before = relfilenodes(target->relids);
 	{
 		ColumnDef  *coldef = makeColumnDef(column, check->typid, check->typmod,
 										   get_typcollation(check->typid));
@@ -437,7 +543,7 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 		AlterTableCmd *cmd = makeNode(AlterTableCmd);
 
 		def->contype = CONSTR_DEFAULT;
-		def->raw_expr = dp_parse_expression(check->normalized);
+		def->raw_expr = default_raw_tree(check);
 		def->location = -1;
 		notnullcon->contype = CONSTR_NOTNULL;
 		notnullcon->location = -1;
@@ -446,7 +552,9 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 
 		cmd->subtype = AT_AddColumn;
 		cmd->def = (Node *) coldef;
-		run_alter(&target, cmd, add_column_statement(&target, column, check));
+		run_alter(target, cmd, add_column_statement(target, column, check),
+				  check);
+		check_stored_default(target, column, check);
 	}
 	if (!keep_default)
 	{
@@ -455,9 +563,9 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 		cmd->subtype = AT_ColumnDefault;
 		cmd->name = pstrdup(column);
 		cmd->def = NULL;
-		run_alter(&target, cmd, drop_default_statement(&target, column));
+		run_alter(target, cmd, drop_default_statement(target, column), NULL);
 	}
-	after = relfilenodes(target.relids);
+	after = relfilenodes(target->relids);
 
 	forboth(lc1, before, lc2, after)
 	{
@@ -469,7 +577,7 @@ add_column(FunctionCallInfo fcinfo, Oid relid, const char *column,
 	event.rewrote = rewritten > 0 ? 1 : 0;
 	dp_json_add_raw(&detail, "tables", psprintf("%d", storage));
 	dp_json_add_raw(&detail, "tables_rewritten", psprintf("%d", rewritten));
-	dp_json_add_raw(&detail, "lock_attempts", psprintf("%d", target.lock_attempts));
+	dp_json_add_raw(&detail, "lock_attempts", psprintf("%d", target->lock_attempts));
 	event.detail = dp_json_end(&detail);
 	return dp_audit(&event);
 }
@@ -489,10 +597,13 @@ add_column_with_default(PG_FUNCTION_ARGS)
 	const char *column = column_name_arg(fcinfo, 1);
 	const char *column_type = required_text_arg(fcinfo, 2, "column type");
 	const char *expression = required_text_arg(fcinfo, 3, "default expression");
+	TargetTable target;
 	DefaultCheck check;
 
-	dp_check_default(expression, column_type, 0, InvalidOid, &check);
-	PG_RETURN_DATUM(add_column(fcinfo, relid, column, &check,
+	refuse_system_column(column);
+	open_target(relid, 0, &target);
+	dp_check_default(expression, column_type, 0, target.owner, &check);
+	PG_RETURN_DATUM(add_column(&target, column, &check,
 							   PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4),
 							   PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5),
 							   NULL));
@@ -510,11 +621,14 @@ add_column_with_policy(PG_FUNCTION_ARGS)
 	Oid			relid = table_arg(fcinfo);
 	const char *column = column_name_arg(fcinfo, 1);
 	const char *policy = required_text_arg(fcinfo, 2, "policy name");
+	TargetTable target;
 	DefaultCheck check;
 	bool		keep_default;
 
+	refuse_system_column(column);
+	open_target(relid, 0, &target);
 	dp_policy_check(policy, &check, &keep_default);
-	PG_RETURN_DATUM(add_column(fcinfo, relid, column, &check, keep_default,
+	PG_RETURN_DATUM(add_column(&target, column, &check, keep_default,
 							   PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3),
 							   policy));
 }
@@ -524,7 +638,9 @@ add_column_with_policy(PG_FUNCTION_ARGS)
  *	 RETURNS default_policy_audit
  *
  * Validates the expression against the column's type and sets it as the
- * column's DEFAULT.  Setting a default never rewrites the table.
+ * column's DEFAULT, on the table and its partitions or children, as ALTER
+ * TABLE ... ALTER COLUMN ... SET DEFAULT does; a single partition is fine
+ * too.  Setting a default never rewrites the table.
  */
 PG_FUNCTION_INFO_V1(set_column_default);
 Datum
@@ -540,21 +656,21 @@ set_column_default(PG_FUNCTION_ARGS)
 	Oid			typid;
 	int32		typmod;
 	bool		notnull;
+	Oid			locked_typid;
+	int32		locked_typmod;
 	AlterTableCmd *cmd;
 	char	   *column_type;
 
-	open_target(relid, &target);
-	lock_target(&target);
-
+	if (SystemAttributeByName(column) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot alter system column \"%s\"", column)));
+	open_target(relid, TARGET_PARTITION_OK, &target);
 	if (!existing_column(relid, column, &typid, &typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						column, target.relname)));
-	if (get_attnum(relid, column) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot alter system column \"%s\"", column)));
 
 	/* validate against the column's own type, named canonically */
 	{
@@ -563,19 +679,34 @@ set_column_default(PG_FUNCTION_ARGS)
 		column_type = format_type_with_typemod(typid, typmod);
 		AtEOXact_GUC(true, nestlevel);
 	}
-	dp_check_default(expression, column_type, DP_CANONICAL_TYPE, InvalidOid,
+	dp_check_default(expression, column_type, DP_CANONICAL_TYPE, target.owner,
 					 &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
 
+	lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK);
+	if (!existing_column(relid, column, &locked_typid, &locked_typmod, &notnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, target.relname)));
+	if (locked_typid != typid || locked_typmod != typmod)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of relation \"%s\" was altered concurrently",
+						column, target.relname),
+				 errhint("Try again.")));
+
 	cmd = makeNode(AlterTableCmd);
 	cmd->subtype = AT_ColumnDefault;
 	cmd->name = pstrdup(column);
-	cmd->def = dp_parse_expression(check.normalized);
+	cmd->def = default_raw_tree(&check);
 	run_alter(&target, cmd,
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 					   target.qualified, quote_identifier(column),
-					   check.normalized));
+					   check.normalized),
+			  &check);
+	check_stored_default(&target, column, &check);
 
 	event.action = "set_default";
 	event.table_name = target.qualified;
@@ -591,6 +722,57 @@ set_column_default(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(dp_audit(&event));
 }
 
+/* The note on step 2 of explain_add_column: what ADD COLUMN will do. */
+static char *
+add_column_note(const DefaultCheck *check, int tables, double rows,
+				bool rows_known)
+{
+	char	   *rows_text;
+
+	if (!rows_known)
+		rows_text = pstrdup("rows unknown until ANALYZE");
+	else
+		rows_text = psprintf(ngettext("about %.0f row", "about %.0f rows",
+									  (unsigned long) rows),
+							 rows);
+
+	if (!check->rewrites)
+		return psprintf(ngettext("fast default: the value is stored once in the catalog; no rewrite and no scan of %d table, %s",
+								 "fast default: the value is stored once in the catalog; no rewrite and no scan of %d tables, %s",
+								 tables),
+						tables, rows_text);
+	if (contain_volatile_functions(check->expr))
+		return psprintf(ngettext("rewrites %d table, %s: each existing row gets its own value",
+								 "rewrites %d tables, %s: each existing row gets its own value",
+								 tables),
+						tables, rows_text);
+	return psprintf(ngettext("rewrites %d table, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
+							 "rewrites %d tables, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
+							 tables),
+					tables, rows_text);
+}
+
+/* The note on step 1 of explain_add_column: how the lock is taken. */
+static char *
+lock_note(int descendants)
+{
+	char	   *which;
+	char	   *attempts;
+
+	if (descendants == 0)
+		which = pstrdup("the table alone");
+	else
+		which = psprintf(ngettext("the table and its %d partition or child",
+								  "the table and its %d partitions or children",
+								  descendants),
+						 descendants);
+	attempts = psprintf(ngettext("at most %d attempt of %d ms (defaults_policy.lock_retries, defaults_policy.lock_timeout)",
+								 "at most %d attempts of %d ms each (defaults_policy.lock_retries, defaults_policy.lock_timeout), with backoff between them",
+								 dp_lock_retries + 1),
+						dp_lock_retries + 1, dp_lock_timeout);
+	return psprintf("%s; %s", which, attempts);
+}
+
 /*
  * explain_add_column(table_name regclass, column_name name, column_type text,
  *					  expression text, keep_default boolean DEFAULT false)
@@ -598,7 +780,8 @@ set_column_default(PG_FUNCTION_ARGS)
  *				   note text)
  *
  * The dry run: what add_column_with_default would do, changing nothing and
- * taking no lock beyond what reading the catalogs takes.
+ * taking no lock beyond what reading the catalogs takes.  It refuses what
+ * add_column_with_default would refuse.
  */
 PG_FUNCTION_INFO_V1(explain_add_column);
 Datum
@@ -612,29 +795,23 @@ explain_add_column(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TargetTable target;
 	DefaultCheck check;
-	Oid			typid;
-	int32		typmod;
-	bool		notnull;
 	double		rows = 0;
 	bool		rows_known = true;
-	char	   *rows_text;
 	int			tables = 0;
 	List	   *relids;
 	ListCell   *lc;
 	Datum		values[5];
 	bool		nulls[5] = {0};
 
-	open_target(relid, &target);
-	dp_check_default(expression, column_type, 0, InvalidOid, &check);
+	refuse_system_column(column);
+	open_target(relid, 0, &target);
+	dp_check_default(expression, column_type, 0, target.owner, &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
-	if (existing_column(relid, column, &typid, &typmod, &notnull))
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" already exists",
-						column, target.relname)));
-
+	(void) column_is_no_op(&target, column, &check, false);
 	relids = find_all_inheritors(relid, NoLock, NULL);
+	check_descendants(&target, column, relids);
+
 	foreach(lc, relids)
 	{
 		HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
@@ -653,9 +830,6 @@ explain_add_column(PG_FUNCTION_ARGS)
 		ReleaseSysCache(tuple);
 	}
 
-	rows_text = rows_known ? psprintf("about %.0f rows", rows) :
-		pstrdup("rows unknown until ANALYZE");
-
 	InitMaterializedSRF(fcinfo, 0);
 
 	values[0] = Int32GetDatum(1);
@@ -663,23 +837,14 @@ explain_add_column(PG_FUNCTION_ARGS)
 											 target.qualified));
 	values[2] = CStringGetTextDatum("ACCESS EXCLUSIVE");
 	values[3] = BoolGetDatum(false);
-	values[4] = CStringGetTextDatum(psprintf("%s; at most %d attempt%s of %d ms each (defaults_policy.lock_retries, defaults_policy.lock_timeout), with backoff between them",
-											 list_length(relids) == 1 ? "the table alone" :
-											 psprintf("the table and its %d partitions or children",
-													  list_length(relids) - 1),
-											 dp_lock_retries + 1,
-											 dp_lock_retries == 0 ? "" : "s",
-											 dp_lock_timeout));
+	values[4] = CStringGetTextDatum(lock_note(list_length(relids) - 1));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(2);
 	values[1] = CStringGetTextDatum(add_column_statement(&target, column, &check));
 	values[3] = BoolGetDatum(check.rewrites);
-	values[4] = CStringGetTextDatum(check.rewrites ?
-									psprintf("rewrites %d table%s, %s: each existing row gets its own value",
-											 tables, tables == 1 ? "" : "s", rows_text) :
-									psprintf("fast default: the value is stored once in the catalog; no rewrite and no scan of %d table%s, %s",
-											 tables, tables == 1 ? "" : "s", rows_text));
+	values[4] = CStringGetTextDatum(add_column_note(&check, tables, rows,
+													rows_known));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(3);

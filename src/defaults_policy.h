@@ -18,6 +18,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
+#include "storage/lockdefs.h"
 
 /* Version shims.  PostgreSQL 16 folded pg_class_ownercheck() and friends. */
 #if PG_VERSION_NUM >= 160000
@@ -179,6 +180,23 @@ extern void dp_json_begin(StringInfo buf);
 extern void dp_json_add_text(StringInfo buf, const char *key, const char *value);
 extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);
 extern char *dp_json_end(StringInfo buf);
+
+/* lock.c */
+typedef struct DpLockTarget
+{
+	/* what to lock */
+	Oid			relid;
+	const char *relname;		/* for messages */
+	LOCKMODE	mode;			/* AccessShareLock or AccessExclusiveLock */
+	bool		descendants;	/* also every partition and child */
+	bool		audit;			/* also the audit table, for an audit row */
+
+	/* set by dp_lock_table() */
+	List	   *relids;			/* relid, then its descendants, as locked */
+	int			attempts;
+} DpLockTarget;
+
+extern void dp_lock_table(DpLockTarget *target);
 
 /* subxact.c */
 extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg,

@@ -1,0 +1,211 @@
+/*-------------------------------------------------------------------------
+ *
+ * lock.c
+ *	  Bounded lock waits: locking a table, its partitions or children and
+ *	  the audit trail without ever queueing for long.
+ *
+ * ALTER TABLE needs ACCESS EXCLUSIVE, and a request waiting in the lock
+ * queue blocks every later request on the table, even a reader's that the
+ * current holder does not conflict with.  So the column functions take
+ * every lock they will need first, in attempts: each attempt runs in a
+ * subtransaction and is bounded as a whole by defaults_policy.lock_timeout
+ * (not each lock: an attempt that waited for the parent has only what is
+ * left for the partitions).  An attempt that times out, or that the
+ * deadlock detector picks as its victim, is rolled back with whatever it
+ * locked, and retried up to defaults_policy.lock_retries times with
+ * exponential backoff and jitter.  Between attempts nothing of ours is
+ * queued.  What runs afterwards (ALTER TABLE, the audit INSERT) finds its
+ * locks already held and does not wait again.
+ *
+ * One attempt locks, in this order:
+ *
+ *	 1. the audit table and its id sequence (ROW EXCLUSIVE), when the caller
+ *		will write an audit row: a session holding SHARE on the audit table
+ *		must not keep the caller waiting without bound in the INSERT, with
+ *		the user's table locked all the while.  Taken first, so that no lock
+ *		on the user's table is held while waiting for them.
+ *	 2. the table, in the requested mode.
+ *	 3. its descendants, when asked: listed, locked, and listed again until
+ *		the set no longer grows.  A partition created or attached while we
+ *		waited for an intermediate partitioned table is then locked in the
+ *		same attempt, under the same deadline, and counted by the caller;
+ *		once every member is locked nobody can add another (creating or
+ *		attaching a partition or child locks its parent).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "defaults_policy.h"
+
+#include "catalog/dependency.h"
+#include "catalog/pg_inherits.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+/* The state of one attempt, for dp_try_in_subtransaction(). */
+typedef struct LockAttempt
+{
+	DpLockTarget *target;
+	TimestampTz start;
+	Oid			waiting_for;	/* the relation being locked */
+} LockAttempt;
+
+/* Sleep for ms milliseconds; a cancel or a dying postmaster wakes us. */
+static void
+sleep_ms(long ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 ms, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * Lock one relation, waiting no longer than what is left of the attempt.
+ * The caller has opened a GUC nest level for lock_timeout.
+ */
+static void
+lock_within(LockAttempt *attempt, Oid relid, LOCKMODE mode)
+{
+	long		left;
+	char		timeout[32];
+
+	attempt->waiting_for = relid;
+	if (ConditionalLockRelationOid(relid, mode))
+		return;
+	left = dp_lock_timeout -
+		TimestampDifferenceMilliseconds(attempt->start, GetCurrentTimestamp());
+	if (left <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("canceling statement due to lock timeout")));
+	snprintf(timeout, sizeof(timeout), "%ld", left);
+	set_config_option("lock_timeout", timeout, PGC_USERSET,
+					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	LockRelationOid(relid, mode);
+}
+
+/* One attempt; see the file header for the order. */
+static void
+lock_attempt(void *arg)
+{
+	LockAttempt *attempt = (LockAttempt *) arg;
+	DpLockTarget *target = attempt->target;
+	int			nestlevel = NewGUCNestLevel();
+	List	   *locked;
+
+	attempt->start = GetCurrentTimestamp();
+
+	if (target->audit)
+	{
+		Oid			audit = dp_extension_relid("default_policy_audit");
+		ListCell   *lc;
+
+		lock_within(attempt, audit, RowExclusiveLock);
+		/* its id sequence, which nextval() and setval() lock */
+		foreach(lc, getOwnedSequences(audit))
+			lock_within(attempt, lfirst_oid(lc), RowExclusiveLock);
+	}
+
+	lock_within(attempt, target->relid, target->mode);
+	locked = list_make1_oid(target->relid);
+	target->relids = locked;
+
+	while (target->descendants)
+	{
+		List	   *members = find_all_inheritors(target->relid, NoLock, NULL);
+		bool		grew = false;
+		ListCell   *lc;
+
+		foreach(lc, members)
+		{
+			Oid			relid = lfirst_oid(lc);
+
+			if (list_member_oid(locked, relid))
+				continue;
+			lock_within(attempt, relid, target->mode);
+			locked = lappend_oid(locked, relid);
+			grew = true;
+		}
+		target->relids = members;
+		if (!grew)
+			break;
+	}
+
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/* What every attempt waited for, as the detail of the final error. */
+static int
+errdetail_attempts(const DpLockTarget *target)
+{
+	if (target->mode != AccessExclusiveLock)
+		return errdetail("Each attempt waited at most %d ms for an ACCESS SHARE lock on the table.",
+						 dp_lock_timeout);
+	if (target->descendants)
+		return errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table and its partitions or children.",
+						 dp_lock_timeout);
+	return errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table.",
+					 dp_lock_timeout);
+}
+
+/*
+ * Lock target->relid in target->mode (and its descendants, and the audit
+ * table, as asked) with bounded waits; see the file header.  On success the
+ * locks belong to the caller's transaction, target->relids lists the table
+ * and then every descendant as they are under the locks, and
+ * target->attempts says how many attempts it took.  When every attempt
+ * fails, raises 55P03.  Any other error (the query canceled, a relation
+ * gone) is raised as itself.
+ */
+void
+dp_lock_table(DpLockTarget *target)
+{
+	int			attempts = dp_lock_retries + 1;
+	LockAttempt attempt;
+
+	memset(&attempt, 0, sizeof(attempt));
+	attempt.target = target;
+
+	for (int n = 1;; n++)
+	{
+		ErrorData  *edata;
+		const char *waited_for;
+
+		target->attempts = n;
+		edata = dp_try_in_subtransaction(lock_attempt, &attempt, true);
+		if (edata == NULL)
+			return;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
+			edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+
+		if (n >= attempts)
+		{
+			waited_for = get_rel_name(attempt.waiting_for);
+			if (waited_for == NULL)
+				waited_for = target->relname;
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg_plural("could not lock table \"%s\" after %d attempt",
+								   "could not lock table \"%s\" after %d attempts",
+								   attempts, target->relname, attempts),
+					 errdetail_attempts(target),
+					 errhint("Another transaction holds a lock on \"%s\". Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
+							 waited_for)));
+		}
+
+		/* backoff: 50 ms doubling per attempt, at most 5 s, jitter +-50% */
+		{
+			double		base = Min(50.0 * (1 << Min(n - 1, 10)), 5000.0);
+
+			sleep_ms((long) (base * (0.5 + pg_prng_double(&pg_global_prng_state))));
+		}
+	}
+}
