@@ -522,6 +522,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 
 	/* now under the locks, with the descendants as they are */
 	lock_target(target, AccessExclusiveLock, 0);
+	dp_recheck_safety(check);
 	if (column_is_no_op(target, column, check, if_not_exists))
 	{
 		event.kept_default = -1;
@@ -685,6 +686,7 @@ set_column_default(PG_FUNCTION_ARGS)
 		dp_raise_invalid_column_default(&check, column, target.relname);
 
 	lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK);
+	dp_recheck_safety(&check);
 	if (!existing_column(relid, column, &locked_typid, &locked_typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),

@@ -95,6 +95,7 @@ extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, Oid owner, DefaultCheck *result);
 extern void dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
 							DefaultCheck *result);
+extern void dp_recheck_safety(const DefaultCheck *check);
 extern char *dp_check_reason(const DefaultCheck *check);
 extern const char *dp_kind_name(DefaultKind kind);
 extern void dp_raise_invalid_column_default(const DefaultCheck *check,

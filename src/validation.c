@@ -186,6 +186,19 @@ enter_restricted(void)
 	SetUserIdAndSecContext(userid, sec_context | SECURITY_RESTRICTED_OPERATION);
 }
 
+/*
+ * Prove again that the verdict's types are safe, raising if not.  The
+ * column functions call this once they hold their table lock: a domain's
+ * owner may have added a CHECK since validation, and the ALTER TABLE that
+ * follows evaluates the default as the caller, as PostgreSQL always does.
+ */
+void
+dp_recheck_safety(const DefaultCheck *check)
+{
+	dp_require_safe_type(check->typid);
+	dp_require_safe_node_types(check->expr);
+}
+
 /* The steps for text. */
 static void
 check_text(void *arg)
