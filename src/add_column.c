@@ -472,6 +472,19 @@ check_descendants(TargetTable *target, const char *column, List *relids)
  * The common part of add_column_with_default and add_column_with_policy.
  * target is open, check is the verdict; returns the audit row.
  */
+/* Audit the no-op of if_not_exists: the column is already what was asked. */
+static Datum
+audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
+{
+	event->kept_default = -1;
+	event->rewrote = 0;
+	dp_json_add_text(detail, "skipped", "column already exists");
+	dp_json_add_raw(detail, "lock_attempts",
+					psprintf("%d", target->lock_attempts));
+	event->detail = dp_json_end(detail);
+	return dp_audit(event);
+}
+
 static Datum
 add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		   bool keep_default, bool if_not_exists, const char *policy_name)
@@ -507,15 +520,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	{
 		lock_target(target, AccessShareLock, 0);
 		if (column_is_no_op(target, column, check, if_not_exists))
-		{
-			event.kept_default = -1;
-			event.rewrote = 0;
-			dp_json_add_text(&detail, "skipped", "column already exists");
-			dp_json_add_raw(&detail, "lock_attempts",
-							psprintf("%d", target->lock_attempts));
-			event.detail = dp_json_end(&detail);
-			return dp_audit(&event);
-		}
+			return audit_no_op(target, &event, &detail);
 	}
 	check_descendants(target, column,
 					  find_all_inheritors(target->relid, NoLock, NULL));
@@ -524,15 +529,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	lock_target(target, AccessExclusiveLock, 0);
 	dp_recheck_safety(check);
 	if (column_is_no_op(target, column, check, if_not_exists))
-	{
-		event.kept_default = -1;
-		event.rewrote = 0;
-		dp_json_add_text(&detail, "skipped", "column already exists");
-		dp_json_add_raw(&detail, "lock_attempts",
-						psprintf("%d", target->lock_attempts));
-		event.detail = dp_json_end(&detail);
-		return dp_audit(&event);
-	}
+		return audit_no_op(target, &event, &detail);
 	check_descendants(target, column, target->relids);
 
 	before = relfilenodes(target->relids);
