@@ -468,10 +468,6 @@ check_descendants(TargetTable *target, const char *column, List *relids)
 	}
 }
 
-/*
- * The common part of add_column_with_default and add_column_with_policy.
- * target is open, check is the verdict; returns the audit row.
- */
 /* Audit the no-op of if_not_exists: the column is already what was asked. */
 static Datum
 audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
@@ -485,6 +481,10 @@ audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
 	return dp_audit(event);
 }
 
+/*
+ * The common part of add_column_with_default and add_column_with_policy.
+ * target is open, check is the verdict; returns the audit row.
+ */
 static Datum
 add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		   bool keep_default, bool if_not_exists, const char *policy_name)
