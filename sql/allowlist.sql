@@ -123,6 +123,15 @@ DROP FUNCTION app.plain_fn();
 RESET ROLE;
 DROP SCHEMA app CASCADE;
 SELECT signature FROM default_policy_allowlist WHERE NOT builtin ORDER BY signature COLLATE "C";
+-- anyone reads the allowlist, even entries in a schema they may not use
+CREATE SCHEMA private_fns;
+CREATE FUNCTION private_fns.stamp() RETURNS integer LANGUAGE sql AS 'SELECT 4';
+SELECT allow_default_function('private_fns.stamp()');
+SET ROLE regress_dp_plain;
+SELECT has_schema_privilege('private_fns', 'USAGE') AS may_use_schema;
+SELECT function, signature FROM default_policy_allowlist WHERE NOT builtin;
+RESET ROLE;
+DROP SCHEMA private_fns CASCADE;
 SELECT action, current_user_name, detail->>'function' AS function, detail->'builtin' AS builtin,
 	   detail->>'reason' AS reason
 FROM default_policy_audit WHERE id > :seen ORDER BY id;

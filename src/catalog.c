@@ -35,14 +35,13 @@
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_extension.h"
-#include "commands/extension.h"
+#include "catalog/pg_proc.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "parser/scansup.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/guc.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -51,6 +50,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #define DP_EXTENSION_NAME	"defaults_policy"
@@ -231,9 +231,10 @@ dp_function_signature(Oid funcid)
 /*
  * The function whose canonical signature is exactly signature, or
  * InvalidOid.  Never raises for a signature that names nothing (a missing
- * schema or type): the candidates are the functions of that qualified
- * name, and each is compared by its own canonical signature, so the answer
- * does not depend on search_path.
+ * schema or type), and checks no privilege (anyone may read the allowlist):
+ * the candidates are the functions of that name in that schema, looked up
+ * in the catalog, and each is compared by its own canonical signature, so
+ * the answer does not depend on search_path.
  */
 Oid
 dp_signature_function(const char *signature)
@@ -242,7 +243,9 @@ dp_signature_function(const char *signature)
 	char	   *p;
 	bool		in_quote = false;
 	List	   *names;
-	FuncCandidateList clist;
+	Oid			nspid;
+	CatCList   *catlist;
+	Oid			result = InvalidOid;
 
 	for (p = name; *p; p++)
 	{
@@ -256,17 +259,25 @@ dp_signature_function(const char *signature)
 	*p = '\0';
 	if (!SplitIdentifierString(name, '.', &names) || list_length(names) != 2)
 		return InvalidOid;
-	names = list_make2(makeString(linitial(names)), makeString(lsecond(names)));
+	nspid = get_namespace_oid(linitial(names), true);
+	if (!OidIsValid(nspid))
+		return InvalidOid;
 
-	clist = FuncnameGetCandidates(names, -1, NIL, false, false, false, true);
-	for (; clist; clist = clist->next)
+	catlist = SearchSysCacheList1(PROCNAMEARGSNSP,
+								  CStringGetDatum((char *) lsecond(names)));
+	for (int i = 0; i < catlist->n_members && !OidIsValid(result); i++)
 	{
-		char	   *candidate = dp_function_signature(clist->oid);
+		Form_pg_proc procform = (Form_pg_proc) GETSTRUCT(&catlist->members[i]->tuple);
+		char	   *candidate;
 
+		if (procform->pronamespace != nspid)
+			continue;
+		candidate = dp_function_signature(procform->oid);
 		if (candidate && strcmp(candidate, signature) == 0)
-			return clist->oid;
+			result = procform->oid;
 	}
-	return InvalidOid;
+	ReleaseSysCacheList(catlist);
+	return result;
 }
 
 /*
