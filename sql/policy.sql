@@ -34,8 +34,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
 				  (SELECT count(*) FROM public.default_policy_allowlist),
 				  (SELECT count(*) FROM public.default_policy_audit)),
 		   md5(concat((SELECT string_agg(p::text, ',' ORDER BY name COLLATE "C") FROM public.default_policy AS p),
-					  (SELECT string_agg(a::text, ',' ORDER BY function::oid) FROM public.default_policy_allowlist AS a),
-					  (SELECT string_agg(a::text, ',' ORDER BY function::oid) FROM public.default_policy_allowlist_removed AS a),
+					  (SELECT string_agg(a::text, ',' ORDER BY signature) FROM public.default_policy_allowlist AS a),
+					  (SELECT string_agg(a::text, ',' ORDER BY signature) FROM public.default_policy_allowlist_removed AS a),
 					  (SELECT string_agg(a::text, ',' ORDER BY id) FROM public.default_policy_audit AS a)))
 $$;
 
@@ -322,7 +322,7 @@ SELECT try($$SELECT create_default_policy('our_stamp', 'timestamptz', 'user_stam
 SELECT disallow_default_function('clock_timestamp()');
 SELECT count(*) AS clock_timestamp FROM default_policy_allowlist
 WHERE function = 'clock_timestamp()'::regprocedure;
-SELECT function, description, removed_by = session_user AS removed_by_me,
+SELECT signature, description, removed_by = session_user AS removed_by_me,
 	   removed_at IS NOT NULL AS has_removed_at
 FROM default_policy_allowlist_removed;
 SELECT allow_default_function('clock_timestamp()');
@@ -330,24 +330,23 @@ SELECT function, description, builtin FROM default_policy_allowlist
 WHERE function = 'clock_timestamp()'::regprocedure;
 SELECT count(*) AS removed_seeds FROM default_policy_allowlist_removed;
 
--- The allowlist holds OIDs, not dependencies: an allowlisted function can
--- be dropped, and its entry stays behind as a bare OID.
--- disallow_default_function() takes it off by that OID.
+-- The allowlist holds signatures, and an entry goes with its function:
+-- dropping an allowlisted function takes its entry off (audited with the
+-- reason), so that a function created later with the same signature is not
+-- allowed.
 CREATE FUNCTION user_gone() RETURNS integer LANGUAGE sql AS 'SELECT 1';
 SELECT allow_default_function('user_gone()');
-SELECT 'user_gone()'::regprocedure::oid AS gone \gset
 DROP FUNCTION user_gone();
-SELECT function::text ~ '^[0-9]+$' AS bare_oid FROM default_policy_allowlist
-WHERE function = :gone::oid::regprocedure;
-SELECT t AS try
-FROM try(format('SELECT disallow_default_function(%s::oid::regprocedure)', :gone)) AS t;
 SELECT count(*) AS entries_left FROM default_policy_allowlist
-WHERE function = :gone::oid::regprocedure;
+WHERE signature = 'public.user_gone()';
+CREATE FUNCTION user_gone() RETURNS integer LANGUAGE sql AS 'SELECT 2';
+SELECT valid, kind FROM check_default('user_gone()', 'integer');
+DROP FUNCTION user_gone();
 
 -- the allowlist changes in the audit trail: the function, canonically named
-SELECT action, policy_name, expression,
-	   regexp_replace(detail->>'function', '^[0-9]+$', '(OID of user_gone)') AS function,
-	   detail->'builtin' AS builtin, detail->>'description' AS description
+SELECT action, policy_name, expression, detail->>'function' AS function,
+	   detail->'builtin' AS builtin, detail->>'description' AS description,
+	   detail->>'reason' AS reason
 FROM default_policy_audit WHERE id > :seen ORDER BY id;
 SELECT coalesce(max(id), 0) AS seen FROM default_policy_audit \gset
 

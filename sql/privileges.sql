@@ -20,7 +20,7 @@ CREATE ROLE regress_dp_migrator;
 CREATE ROLE regress_dp_writer IN ROLE pg_write_all_data;
 CREATE ROLE regress_dp_granted;
 GRANT INSERT, UPDATE, DELETE, TRUNCATE
-	ON default_policy, default_policy_allowlist, default_policy_allowlist_removed,
+	ON default_policy, default_policy_allowlist_entries, default_policy_allowlist_removed,
 	   default_policy_audit
 	TO regress_dp_granted;
 
@@ -56,8 +56,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
 				  (SELECT count(*) FROM public.default_policy_allowlist_removed),
 				  (SELECT count(*) FROM public.default_policy_audit)),
 		   md5(concat((SELECT string_agg(p::text, ',' ORDER BY name COLLATE "C") FROM public.default_policy AS p),
-					  (SELECT string_agg(a::text, ',' ORDER BY function::oid) FROM public.default_policy_allowlist AS a),
-					  (SELECT string_agg(a::text, ',' ORDER BY function::oid) FROM public.default_policy_allowlist_removed AS a),
+					  (SELECT string_agg(a::text, ',' ORDER BY signature) FROM public.default_policy_allowlist AS a),
+					  (SELECT string_agg(a::text, ',' ORDER BY signature) FROM public.default_policy_allowlist_removed AS a),
 					  (SELECT string_agg(a::text, ',' ORDER BY id) FROM public.default_policy_audit AS a)))
 $$;
 
@@ -72,20 +72,20 @@ INSERT INTO direct_writes VALUES
 	('default_policy', 'UPDATE', $$UPDATE default_policy SET expression = 'random()'$$),
 	('default_policy', 'DELETE', $$DELETE FROM default_policy$$),
 	('default_policy', 'TRUNCATE', $$TRUNCATE default_policy$$),
-	('default_policy_allowlist', 'INSERT',
-	 $$INSERT INTO default_policy_allowlist (function) VALUES ('random()')$$),
-	('default_policy_allowlist', 'INSERT ON CONFLICT',
-	 $$INSERT INTO default_policy_allowlist (function) VALUES ('random()') ON CONFLICT DO NOTHING$$),
-	('default_policy_allowlist', 'MERGE',
-	 $$MERGE INTO default_policy_allowlist AS a USING (VALUES ('random()'::regprocedure)) AS v(f)
-	   ON a.function = v.f WHEN NOT MATCHED THEN INSERT (function) VALUES (v.f)$$),
-	('default_policy_allowlist', 'UPDATE',
-	 $$UPDATE default_policy_allowlist SET function = 'random()' WHERE function = 'now()'::regprocedure$$),
-	('default_policy_allowlist', 'DELETE', $$DELETE FROM default_policy_allowlist$$),
-	('default_policy_allowlist', 'TRUNCATE', $$TRUNCATE default_policy_allowlist$$),
+	('default_policy_allowlist_entries', 'INSERT',
+	 $$INSERT INTO default_policy_allowlist_entries (signature) VALUES ('pg_catalog.random()')$$),
+	('default_policy_allowlist_entries', 'INSERT ON CONFLICT',
+	 $$INSERT INTO default_policy_allowlist_entries (signature) VALUES ('pg_catalog.random()') ON CONFLICT DO NOTHING$$),
+	('default_policy_allowlist_entries', 'MERGE',
+	 $$MERGE INTO default_policy_allowlist_entries AS a USING (VALUES ('pg_catalog.random()')) AS v(f)
+	   ON a.signature = v.f WHEN NOT MATCHED THEN INSERT (signature) VALUES (v.f)$$),
+	('default_policy_allowlist_entries', 'UPDATE',
+	 $$UPDATE default_policy_allowlist_entries SET signature = 'pg_catalog.random()' WHERE signature = 'pg_catalog.now()'$$),
+	('default_policy_allowlist_entries', 'DELETE', $$DELETE FROM default_policy_allowlist_entries$$),
+	('default_policy_allowlist_entries', 'TRUNCATE', $$TRUNCATE default_policy_allowlist_entries$$),
 	('default_policy_allowlist_removed', 'INSERT',
-	 $$INSERT INTO default_policy_allowlist_removed (function, removed_at, removed_by)
-	   VALUES ('gen_random_uuid()', now(), current_user)$$),
+	 $$INSERT INTO default_policy_allowlist_removed (signature, removed_at, removed_by)
+	   VALUES ('pg_catalog.gen_random_uuid()', now(), current_user)$$),
 	('default_policy_allowlist_removed', 'UPDATE',
 	 $$UPDATE default_policy_allowlist_removed SET description = 'x'$$),
 	('default_policy_allowlist_removed', 'DELETE', $$DELETE FROM default_policy_allowlist_removed$$),
@@ -223,7 +223,7 @@ SELECT drop_default_policy('invoice');
 -- the migrator still cannot write the tables directly
 SELECT * FROM attempts(ARRAY[
 	$$DELETE FROM default_policy_audit$$,
-	$$INSERT INTO default_policy_allowlist (function) VALUES ('random()')$$]);
+	$$INSERT INTO default_policy_allowlist_entries (signature) VALUES ('pg_catalog.random()')$$]);
 RESET ROLE;
 
 SELECT action, policy_name, current_user_name, session_user_name = session_user AS session_user_is_tester,
@@ -274,7 +274,7 @@ SELECT c.relname,
 	   has_table_privilege('regress_dp_granted', c.oid, 'DELETE') AS granted_may_write,
 	   has_table_privilege('regress_dp_granted', c.oid, 'TRUNCATE') AS granted_may_truncate
 FROM pg_class AS c
-WHERE c.oid IN ('default_policy'::regclass, 'default_policy_allowlist'::regclass,
+WHERE c.oid IN ('default_policy'::regclass, 'default_policy_allowlist_entries'::regclass,
 				'default_policy_allowlist_removed'::regclass, 'default_policy_audit'::regclass)
 ORDER BY c.relname COLLATE "C";
 CREATE TABLE saved_state AS SELECT * FROM catalog_state();
@@ -283,12 +283,12 @@ SET ROLE regress_dp_writer;
 SELECT * FROM try_direct_writes();
 -- COPY cannot run in a function: each is shown with its message, then
 -- again with its SQLSTATE
-COPY default_policy_allowlist (function) FROM stdin;
-random()
+COPY default_policy_allowlist_entries (signature) FROM stdin;
+pg_catalog.random()
 \.
 \set VERBOSITY sqlstate
-COPY default_policy_allowlist (function) FROM stdin;
-random()
+COPY default_policy_allowlist_entries (signature) FROM stdin;
+pg_catalog.random()
 \.
 \set VERBOSITY default
 RESET ROLE;
@@ -309,8 +309,9 @@ FROM catalog_state() AS c, saved_state AS s;
 
 -- pg_write_all_data covers sequences, so its members can setval() the
 -- audit trail's id sequence.  That cannot stop the trail: the next change
--- sets the sequence after the last row again, whether it was set back or
--- set to its end.
+-- sets the sequence after the last row again, whether it was set back, set
+-- to its end, or set so that its next value is the last id (is_called
+-- false).
 SELECT max(id) AS last_id FROM default_policy_audit \gset
 SET ROLE regress_dp_writer;
 SELECT * FROM attempts(ARRAY[$$SELECT setval('default_policy_audit_id_seq', 1, false)$$]);
@@ -318,6 +319,11 @@ RESET ROLE;
 SELECT code, message FROM attempts(ARRAY[$$SELECT create_default_policy('p', 'integer', '0')$$]);
 SET ROLE regress_dp_writer;
 SELECT * FROM attempts(ARRAY[$$SELECT setval('default_policy_audit_id_seq', 9223372036854775807)$$]);
+RESET ROLE;
+SELECT code, message FROM attempts(ARRAY[$$SELECT alter_default_policy('p', description => 'twice')$$]);
+SET ROLE regress_dp_writer;
+SELECT * FROM attempts(ARRAY[$$SELECT setval('default_policy_audit_id_seq',
+	(SELECT max(id) FROM default_policy_audit), false)$$]);
 RESET ROLE;
 SELECT code, message FROM attempts(ARRAY[$$SELECT drop_default_policy('p')$$]);
 SELECT array_agg(id - :last_id ORDER BY id) AS new_ids, array_agg(action ORDER BY id) AS actions
@@ -344,11 +350,11 @@ RESET ROLE;
 --
 SELECT coalesce(max(id), 0) AS seen FROM default_policy_audit \gset
 BEGIN;
-INSERT INTO default_policy_allowlist (function, description) VALUES ('random()', 'by hand');
-UPDATE default_policy_allowlist SET description = 'by hand, updated' WHERE function = 'random()'::regprocedure;
+INSERT INTO default_policy_allowlist_entries (signature, description) VALUES ('pg_catalog.random()', 'by hand');
+UPDATE default_policy_allowlist_entries SET description = 'by hand, updated' WHERE signature = 'pg_catalog.random()';
 SELECT function, description, builtin FROM default_policy_allowlist WHERE NOT builtin;
 SELECT valid, kind FROM check_default('random()', 'float8');
-DELETE FROM default_policy_allowlist WHERE function = 'random()'::regprocedure;
+DELETE FROM default_policy_allowlist_entries WHERE signature = 'pg_catalog.random()';
 UPDATE default_policy SET description = 'by hand' WHERE name = 'created';
 SELECT name, description FROM default_policy;
 TRUNCATE default_policy_audit;

@@ -260,10 +260,10 @@ SELECT count(*) AS side_effects FROM side_effects;
 -- The allowlist decides by function OID.  An allowlisted user function is
 -- dynamic; the canonical text qualifies it with its schema.
 --
-INSERT INTO default_policy_allowlist (function, description)
-	VALUES ('user_immutable()', 'test');
+INSERT INTO default_policy_allowlist_entries (signature, description)
+	VALUES ('public.user_immutable()', 'test');
 SELECT * FROM verdicts(ARRAY[['user_immutable() + 1', 'integer']]);
-DELETE FROM default_policy_allowlist WHERE function = 'user_immutable()'::regprocedure;
+DELETE FROM default_policy_allowlist_entries WHERE signature = 'public.user_immutable()';
 SELECT * FROM verdicts(ARRAY[['user_immutable() + 1', 'integer']]);
 
 --

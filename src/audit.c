@@ -42,7 +42,6 @@ dp_audit(const DpAuditEvent *event)
 		event->column_type, event->expression, event->kind,
 		event->policy_name
 	};
-	DpOwnerSwitch sw;
 	const char *schema = dp_extension_schema_quoted();
 	char	   *sql;
 	Datum		row;
@@ -85,35 +84,34 @@ dp_audit(const DpAuditEvent *event)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	dp_begin_as_owner(&sw);
 
 	/*
 	 * pg_write_all_data lets a non-superuser setval() any sequence.  If the
-	 * id sequence was set back below the trail, or to its end, set it after
-	 * the last row again, so that tampering cannot stop the trail.
+	 * id sequence would next give an id the trail already holds (set back
+	 * below it, or to its last id with is_called false) or was set to its
+	 * end, set it after the last row again, so that tampering cannot stop
+	 * the trail.
 	 */
 	{
 		Oid			seqtype[] = {TEXTOID};
 		Datum		seqname[] = {CStringGetTextDatum(psprintf("%s.default_policy_audit_id_seq",
 															  schema))};
 
-		if (SPI_execute_with_args(psprintf("SELECT pg_catalog.setval($1::pg_catalog.regclass,"
-										   " GREATEST(m.id, 1), m.id OPERATOR(pg_catalog.>) 0)"
-										   " FROM (SELECT COALESCE(pg_catalog.max(id), 0) AS id"
-										   "       FROM %1$s.default_policy_audit) AS m,"
-										   " %1$s.default_policy_audit_id_seq AS s"
-										   " WHERE s.last_value OPERATOR(pg_catalog.<) m.id"
-										   " OR s.last_value OPERATOR(pg_catalog.=) 9223372036854775807",
-										   schema),
-								  1, seqtype, seqname, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not check the audit id sequence");
+		(void) dp_spi_as_owner(psprintf("SELECT pg_catalog.setval($1::pg_catalog.regclass,"
+										" GREATEST(m.id, 1), m.id OPERATOR(pg_catalog.>) 0)"
+										" FROM (SELECT COALESCE(pg_catalog.max(id), 0) AS id"
+										"       FROM %1$s.default_policy_audit) AS m,"
+										" %1$s.default_policy_audit_id_seq AS s"
+										" WHERE s.last_value OPERATOR(pg_catalog.<) m.id"
+										" OR (s.last_value OPERATOR(pg_catalog.=) m.id AND NOT s.is_called)"
+										" OR s.last_value OPERATOR(pg_catalog.=) 9223372036854775807",
+										schema),
+							   1, seqtype, seqname, NULL);
 	}
 
-	if (SPI_execute_with_args(sql, lengthof(argtypes), (Oid *) argtypes,
-							  values, nulls, false, 1) != SPI_OK_INSERT_RETURNING ||
-		SPI_processed != 1)
+	if (dp_spi_as_owner(sql, lengthof(argtypes), argtypes, values, nulls) != 1 ||
+		SPI_tuptable == NULL)
 		elog(ERROR, "could not write audit row");
-	dp_end_as_owner(&sw);
 
 	if (dp_log_audit)
 		ereport(LOG_SERVER_ONLY,

@@ -19,6 +19,7 @@ void
 _PG_init(void)
 {
 	dp_init_settings();
+	dp_init_catalog();
 }
 
 /* Raise the error for a NULL argument that must be given. */

@@ -155,7 +155,14 @@ extern void dp_end_as_owner(DpOwnerSwitch *sw);
 extern uint64 dp_spi_as_owner(const char *sql, int nargs, const Oid *argtypes,
 							  Datum *values, const char *nulls);
 extern Oid	dp_extension_relid(const char *relname);
+extern bool dp_extension_ready(void);
+extern char *dp_function_signature(Oid funcid);
+extern Oid	dp_signature_function(const char *signature);
 extern bool dp_function_is_allowlisted(Oid funcid);
+extern void dp_init_catalog(void);
+
+/* allowlist.c */
+extern void dp_lock_allowlisted(const DefaultCheck *check);
 
 /* policy.c */
 extern void dp_policy_check(const char *name, DefaultCheck *check,

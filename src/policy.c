@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * policy.c
- *	  The catalog of named default policies, and the allowlist's management.
+ *	  The catalog of named default policies.
  *
  * A policy is a validated (column type, expression) pair under a name that
  * migrations use.  Its expression and type are stored as canonical text:
@@ -18,17 +18,12 @@
  */
 #include "defaults_policy.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/regproc.h"
-#include "utils/syscache.h"
 
 /* A policy as stored, read with read_policy(). */
 typedef struct StoredPolicy
@@ -57,7 +52,6 @@ static void audit_policy(const char *action, const char *name,
 						 const char *kind, bool keep_default,
 						 const char *detail);
 static char *session_user_name(void);
-static void lock_allowlisted(const DefaultCheck *check);
 
 /* An argument as a C string, NULL for SQL NULL. */
 static const char *
@@ -138,6 +132,15 @@ read_policy(const char *name, bool for_update, StoredPolicy *policy)
 }
 
 static void
+policy_exists(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("default policy \"%s\" already exists", name),
+			 errhint("Use alter_default_policy() to change it.")));
+}
+
+static void
 policy_not_found(const char *name)
 {
 	ereport(ERROR,
@@ -174,37 +177,10 @@ validate_policy(const char *name, const char *expression,
 }
 
 /*
- * Lock the allowlist entries a policy uses, so that a concurrent
- * disallow_default_function() either sees this policy or has already
- * removed the entry, in which case the policy is refused.
- */
-static void
-lock_allowlisted(const DefaultCheck *check)
-{
-	Oid			argtypes[] = {REGPROCEDUREOID};
-	ListCell   *lc;
-
-	foreach(lc, check->allowlisted)
-	{
-		Datum		values[] = {ObjectIdGetDatum(lfirst_oid(lc))};
-
-		if (dp_spi_as_owner(psprintf("SELECT 1 FROM %s.default_policy_allowlist"
-									 " WHERE function OPERATOR(pg_catalog.=) $1"
-									 " FOR KEY SHARE",
-									 dp_extension_schema_quoted()),
-							1, argtypes, values, NULL) != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("function %s was removed from the allowlist concurrently",
-							format_procedure_extended(lfirst_oid(lc),
-													  FORMAT_PROC_FORCE_QUALIFY))));
-	}
-}
-
-/*
  * Insert or update a policy row (sql takes $1 name, $2 type, $3 expression,
  * $4 kind, $5 keep_default, $6 description, $7 session user) and return it
- * as a composite Datum in the upper executor context.
+ * as a composite Datum in the upper executor context; (Datum) 0 if the
+ * statement wrote no row.
  */
 static Datum
 write_policy(const char *sql, const char *name, const DefaultCheck *check,
@@ -228,7 +204,7 @@ write_policy(const char *sql, const char *name, const DefaultCheck *check,
 	values[6] = DirectFunctionCall1(namein, CStringGetDatum(session_user_name()));
 
 	if (dp_spi_as_owner(sql, 7, argtypes, values, nulls) != 1)
-		elog(ERROR, "could not write default policy \"%s\"", name);
+		return (Datum) 0;
 	return SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull),
 							 false, -1);
@@ -274,19 +250,24 @@ create_default_policy(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (read_policy(name, false, &existing))
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("default policy \"%s\" already exists", name),
-				 errhint("Use alter_default_policy() to change it.")));
+		policy_exists(name);
 	validate_policy(name, expression, column_type, 0, &check);
-	lock_allowlisted(&check);
+	dp_lock_allowlisted(&check);
+
+	/*
+	 * A session that creates the same name meanwhile makes this INSERT wait
+	 * for it; if it commits, the name is taken.
+	 */
 	row = write_policy(psprintf("INSERT INTO %s.default_policy AS p"
 								" (name, column_type, expression, kind, keep_default,"
 								"  description, created_at, updated_at, created_by, updated_by)"
 								" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.now(),"
-								"  pg_catalog.now(), $7, $7) RETURNING p",
+								"  pg_catalog.now(), $7, $7)"
+								" ON CONFLICT (name) DO NOTHING RETURNING p",
 								dp_extension_schema_quoted()),
 					   name, &check, keep_default, description);
+	if (row == (Datum) 0)
+		policy_exists(name);
 
 	dp_json_begin(&detail);
 	dp_json_add_text(&detail, "description", description);
@@ -349,7 +330,7 @@ alter_default_policy(PG_FUNCTION_ARGS)
 		description = old.description;
 
 	validate_policy(name, expression, column_type, flags, &check);
-	lock_allowlisted(&check);
+	dp_lock_allowlisted(&check);
 
 	row = write_policy(psprintf("UPDATE %s.default_policy AS p SET"
 								" column_type = $2, expression = $3, kind = $4,"
@@ -358,6 +339,8 @@ alter_default_policy(PG_FUNCTION_ARGS)
 								" WHERE name OPERATOR(pg_catalog.=) $1 RETURNING p",
 								dp_extension_schema_quoted()),
 					   name, &check, keep_default, description);
+	if (row == (Datum) 0)
+		elog(ERROR, "could not update default policy \"%s\"", name);
 
 	dp_json_begin(&detail);
 	dp_json_add_raw(&detail, "old", old.json);
@@ -460,212 +443,4 @@ default_policy_value(PG_FUNCTION_ARGS)
 	FreeExecutorState(estate);
 
 	PG_RETURN_TEXT_P(cstring_to_text(result));
-}
-
-/* The function's name for messages, and a check that it exists. */
-static char *
-allowlist_function_name(FunctionCallInfo fcinfo, Form_pg_proc *procform_out,
-						HeapTuple *tuple_out)
-{
-	Oid			funcid;
-	HeapTuple	tuple;
-
-	dp_require_arg(fcinfo, 0, "function");
-	funcid = PG_GETARG_OID(0);
-	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_FUNCTION),
-				 errmsg("function with OID %u does not exist", funcid)));
-	*procform_out = (Form_pg_proc) GETSTRUCT(tuple);
-	*tuple_out = tuple;
-	return format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY);
-}
-
-/*
- * allow_default_function(fn regprocedure, description text DEFAULT NULL)
- *	 RETURNS void
- */
-PG_FUNCTION_INFO_V1(allow_default_function);
-Datum
-allow_default_function(PG_FUNCTION_ARGS)
-{
-	Oid			funcid;
-	const char *description = description_arg(fcinfo, 1);
-	Form_pg_proc procform;
-	HeapTuple	tuple;
-	char	   *fname;
-	Oid			argtypes[] = {REGPROCEDUREOID, TEXTOID, NAMEOID, BOOLOID};
-	Datum		values[4];
-	char		nulls[4] = "    ";
-	StringInfoData detail;
-	DpAuditEvent event = {0};
-	bool		builtin;
-
-	fname = allowlist_function_name(fcinfo, &procform, &tuple);
-	funcid = procform->oid;
-	if (procform->prokind != PROKIND_FUNCTION || procform->proretset)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("function %s cannot be used in a default", fname),
-				 errdetail("Aggregates, window functions, procedures and set-returning functions cannot be on the allowlist.")));
-	ReleaseSysCache(tuple);
-
-	if (dp_function_is_allowlisted(funcid))
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("function %s is already on the allowlist", fname)));
-
-	values[0] = ObjectIdGetDatum(funcid);
-	if (description)
-		values[1] = CStringGetTextDatum(description);
-	else
-		nulls[1] = 'n';
-	values[2] = DirectFunctionCall1(namein, CStringGetDatum(session_user_name()));
-
-	SPI_connect();
-
-	/*
-	 * A seed that was taken off goes back on as the seed it was, with its
-	 * own description, as CREATE EXTENSION would restore it.
-	 */
-	builtin = dp_spi_as_owner(psprintf("DELETE FROM %s.default_policy_allowlist_removed"
-									   " WHERE function OPERATOR(pg_catalog.=) $1"
-									   " RETURNING description",
-									   dp_extension_schema_quoted()),
-							  1, argtypes, values, nulls) > 0;
-	if (builtin)
-	{
-		description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		values[1] = description ? CStringGetTextDatum(description) : (Datum) 0;
-		nulls[1] = description ? ' ' : 'n';
-	}
-	values[3] = BoolGetDatum(builtin);
-	dp_spi_as_owner(psprintf("INSERT INTO %s.default_policy_allowlist"
-							 " (function, description, builtin, added_at, added_by)"
-							 " VALUES ($1, $2, $4, pg_catalog.now(), $3)",
-							 dp_extension_schema_quoted()),
-					4, argtypes, values, nulls);
-
-	dp_json_begin(&detail);
-	dp_json_add_text(&detail, "function", fname);
-	dp_json_add_text(&detail, "description", description);
-	dp_json_add_raw(&detail, "builtin", builtin ? "true" : "false");
-	event.action = "allow_function";
-	event.kept_default = event.rewrote = -1;
-	event.detail = dp_json_end(&detail);
-	(void) dp_audit(&event);
-	SPI_finish();
-
-	PG_RETURN_VOID();
-}
-
-/*
- * disallow_default_function(fn regprocedure) RETURNS void
- *
- * Refused while a policy uses the function: the error names the policies.
- */
-PG_FUNCTION_INFO_V1(disallow_default_function);
-Datum
-disallow_default_function(PG_FUNCTION_ARGS)
-{
-	Oid			funcid;
-	char	   *fname;
-	Oid			argtypes[] = {REGPROCEDUREOID};
-	Datum		values[1];
-	StringInfoData users;
-	StringInfoData detail;
-	DpAuditEvent event = {0};
-	uint64		npolicies;
-	bool		builtin;
-	char	   *description;
-	bool		isnull;
-
-	/* a function dropped since it was allowed is named by its OID */
-	dp_require_arg(fcinfo, 0, "function");
-	funcid = PG_GETARG_OID(0);
-	fname = format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY |
-									  FORMAT_PROC_INVALID_AS_NULL);
-	if (fname == NULL)
-		fname = psprintf("%u", funcid);
-	values[0] = ObjectIdGetDatum(funcid);
-
-	SPI_connect();
-
-	/* lock the entry: a policy created meanwhile must wait for us */
-	if (dp_spi_as_owner(psprintf("SELECT builtin, description FROM %s.default_policy_allowlist"
-								 " WHERE function OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-								 dp_extension_schema_quoted()),
-						1, argtypes, values, NULL) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("function %s is not on the allowlist", fname)));
-	builtin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-	/* which policies use it, as they read now */
-	npolicies = dp_spi_as_owner(psprintf("SELECT name, expression, column_type"
-										 " FROM %s.default_policy ORDER BY name",
-										 dp_extension_schema_quoted()),
-								0, NULL, NULL, NULL);
-	initStringInfo(&users);
-	{
-		SPITupleTable *policies = SPI_tuptable;
-
-		for (uint64 i = 0; i < npolicies; i++)
-		{
-			HeapTuple	row = policies->vals[i];
-			DefaultCheck check;
-
-			dp_check_default(SPI_getvalue(row, policies->tupdesc, 2),
-							 SPI_getvalue(row, policies->tupdesc, 3),
-							 DP_CANONICAL, InvalidOid, &check);
-			if (list_member_oid(check.allowlisted, funcid))
-				appendStringInfo(&users, "%s%s", users.len ? ", " : "",
-								 quote_identifier(SPI_getvalue(row, policies->tupdesc, 1)));
-		}
-	}
-	if (users.len > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("cannot remove function %s from the allowlist because default policies use it",
-						fname),
-				 errdetail("Used by: %s.", users.data),
-				 errhint("Alter or drop those policies first.")));
-
-	dp_spi_as_owner(psprintf("DELETE FROM %s.default_policy_allowlist"
-							 " WHERE function OPERATOR(pg_catalog.=) $1",
-							 dp_extension_schema_quoted()),
-					1, argtypes, values, NULL);
-	if (builtin)
-	{
-		Oid			removedtypes[] = {REGPROCEDUREOID, NAMEOID, TEXTOID};
-		Datum		removed[] = {values[0],
-			DirectFunctionCall1(namein, CStringGetDatum(session_user_name())),
-		(Datum) 0};
-		char		removednulls[] = "  n";
-
-		if (description)
-		{
-			removed[2] = CStringGetTextDatum(description);
-			removednulls[2] = ' ';
-		}
-		dp_spi_as_owner(psprintf("INSERT INTO %s.default_policy_allowlist_removed"
-								 " (function, description, removed_at, removed_by)"
-								 " VALUES ($1, $3, pg_catalog.now(), $2)",
-								 dp_extension_schema_quoted()),
-						3, removedtypes, removed, removednulls);
-	}
-
-	dp_json_begin(&detail);
-	dp_json_add_text(&detail, "function", fname);
-	dp_json_add_raw(&detail, "builtin", builtin ? "true" : "false");
-	event.action = "disallow_function";
-	event.kept_default = event.rewrote = -1;
-	event.detail = dp_json_end(&detail);
-	(void) dp_audit(&event);
-	SPI_finish();
-
-	PG_RETURN_VOID();
 }

@@ -62,7 +62,7 @@ my %query = (
 	builtin_allowlist => q{SELECT function::text, description
 		FROM default_policy_allowlist WHERE builtin ORDER BY function::text},
 	allowlist_count => q{SELECT count(*) FROM default_policy_allowlist},
-	removed_seeds => q{SELECT function::text FROM default_policy_allowlist_removed},
+	removed_seeds => q{SELECT signature FROM default_policy_allowlist_removed},
 	clock_timestamp =>
 	  q{SELECT valid FROM check_default('clock_timestamp()', 'timestamptz')},
 	sequence =>
@@ -118,7 +118,7 @@ sub check_restored
 	is($node->safe_psql($db, $query{allowlist_count}),
 		$before{allowlist_count}, "$how: no allowlist entry is duplicated");
 	is($node->safe_psql($db, $query{removed_seeds}),
-		'clock_timestamp()', "$how: the removed seed is remembered");
+		'pg_catalog.clock_timestamp()', "$how: the removed seed is remembered");
 	is($node->safe_psql($db, $query{clock_timestamp}),
 		'f', "$how: the removed seed stays off the allowlist");
 	is($node->safe_psql($db, $query{sequence}),
