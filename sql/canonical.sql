@@ -75,6 +75,7 @@ SELECT * FROM check_default('nextval(''temp_seq'')', 'bigint');
 SELECT count(*) FROM create_default_policy('temp_seq', 'bigint', 'nextval(''temp_seq'')');
 SELECT count(*) FROM create_default_policy('temp_type', 'pg_temp.temp_mood', '''ok''');
 SELECT count(*) FROM create_default_policy('temp_cast', 'text', '''ok''::pg_temp.temp_mood');
+SELECT count(*) FROM create_default_policy('temp_fn', 'integer', 'pg_temp.temp_fn()');
 SELECT name FROM default_policy WHERE name LIKE 'temp%';
 
 DROP TABLE t;

@@ -625,7 +625,7 @@ add_column_with_policy(PG_FUNCTION_ARGS)
 
 	refuse_system_column(column);
 	open_target(relid, 0, &target);
-	dp_policy_check(policy, &check, &keep_default);
+	dp_policy_check(policy, target.owner, &check, &keep_default);
 	PG_RETURN_DATUM(add_column(&target, column, &check, keep_default,
 							   PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3),
 							   policy));

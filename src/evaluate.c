@@ -19,7 +19,6 @@
 
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "optimizer/optimizer.h"
 
 /*
  * Evaluate a static default as owner (InvalidOid: the current user) under
@@ -40,8 +39,7 @@ dp_evaluate_static(Node *expr, Oid owner)
 						   SECURITY_RESTRICTED_OPERATION);
 
 	estate = CreateExecutorState();
-	exprstate = ExecPrepareExpr(expression_planner((Expr *) copyObject(expr)),
-								estate);
+	exprstate = ExecPrepareExpr((Expr *) copyObject(expr), estate);
 	(void) ExecEvalExpr(exprstate, GetPerTupleExprContext(estate), &isnull);
 	FreeExecutorState(estate);
 

@@ -160,7 +160,9 @@ validate_policy(const char *name, const char *expression,
 {
 	DefaultCheck again;
 
-	dp_check_default(expression, column_type, flags, InvalidOid, check);
+	/* a policy is for every session: it may not name a temporary object */
+	dp_check_default(expression, column_type, flags | DP_STORED_FOR_OTHERS,
+					 InvalidOid, check);
 	if (!check->valid)
 		dp_raise_invalid_policy_default(check, name);
 
@@ -385,10 +387,12 @@ drop_default_policy(PG_FUNCTION_ARGS)
  * Validate a stored policy again, as it is now, for use: read under the
  * canonical search_path, against the allowlist as it is now.  Raises if the
  * policy does not exist or is no longer valid.  Used by
- * default_policy_value() and by adding a column with a policy.
+ * default_policy_value() and by adding a column with a policy, which
+ * passes the target table's owner to evaluate as.
  */
 void
-dp_policy_check(const char *name, DefaultCheck *check, bool *keep_default)
+dp_policy_check(const char *name, Oid owner, DefaultCheck *check,
+				bool *keep_default)
 {
 	StoredPolicy policy;
 	MemoryContext oldcxt = CurrentMemoryContext;
@@ -403,7 +407,7 @@ dp_policy_check(const char *name, DefaultCheck *check, bool *keep_default)
 	column_type = MemoryContextStrdup(oldcxt, policy.column_type);
 	SPI_finish();
 
-	dp_check_default(expression, column_type, DP_CANONICAL, InvalidOid, check);
+	dp_check_default(expression, column_type, DP_CANONICAL, owner, check);
 	if (!check->valid)
 		dp_raise_invalid_policy_default(check, name);
 }
@@ -429,7 +433,7 @@ default_policy_value(PG_FUNCTION_ARGS)
 	bool		typisvarlena;
 	char	   *result;
 
-	dp_policy_check(name, &check, &keep_default);
+	dp_policy_check(name, InvalidOid, &check, &keep_default);
 
 	estate = CreateExecutorState();
 	exprstate = ExecPrepareExpr((Expr *) check.expr, estate);
