@@ -430,7 +430,7 @@ dp_refuse_temporary_objects(Node *expr, Oid typid)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("default expression uses temporary function %s",
-						format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY)),
+						quote_identifier(get_func_name(funcid))),
 				 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
 	(void) temporary_walker(expr, NULL);
 }
