@@ -77,3 +77,24 @@ FROM default_policy_audit ORDER BY id;
 
 -- 7. The allowlist: functions a dynamic default may call
 SELECT function, description FROM default_policy_allowlist ORDER BY function::text;
+
+-- 8. A default is never a way in.  A plain role owns a domain whose CHECK
+--    calls her own function, which would make her a superuser if a
+--    superuser ran it.  Validation proves the type unsafe from the catalog
+--    and never reads her literal: she stays a plain role.
+CREATE ROLE mallory LOGIN;
+CREATE SCHEMA m AUTHORIZATION mallory;
+SET ROLE mallory;
+CREATE FUNCTION m.p(integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+		EXECUTE 'ALTER ROLE mallory SUPERUSER';
+	END IF;
+	RETURN true;
+END $$;
+CREATE DOMAIN m.d AS integer CHECK (m.p(VALUE));
+CREATE TABLE m.t (a m.d[] DEFAULT '{1}');
+RESET ROLE;
+SELECT table_name, column_name, valid, reason FROM check_schema_defaults('m');
+SELECT valid, reason FROM check_default('''{1}''::m.d[]', 'integer[]');
+SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'mallory';
