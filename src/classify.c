@@ -44,7 +44,7 @@ typedef struct WalkContext
 {
 	DpFunctionVisitor visit;
 	void	   *arg;
-	const char *construct;		/* set when an unknown construct stops the walk */
+	Node	   *unknown;		/* set when an unknown node stops the walk */
 } WalkContext;
 
 /* State of classification. */
@@ -131,56 +131,83 @@ dp_node_is_known(Node *node)
 	}
 }
 
-/* What a construct validation does not run is called, for messages. */
-static const char *
-construct_name(Node *node)
+/*
+ * Raise the error for a node type a default may not hold: one whole message
+ * for each kind of node, as PostgreSQL's own parser words them.  Parse
+ * analysis refuses most of these first; a stored tree may still hold any.
+ */
+static void
+refuse_construct(Node *node)
 {
 	switch (nodeTag(node))
 	{
 		case T_Var:
-			return "a column reference";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot use column reference in a default")));
+			break;
 		case T_Param:
-			return "a parameter";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot use parameter in a default")));
+			break;
 		case T_Aggref:
-			return "an aggregate function";
 		case T_GroupingFunc:
-			return "a GROUPING function";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot use aggregate function in a default")));
+			break;
 		case T_WindowFunc:
-			return "a window function";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot use window function in a default")));
+			break;
 		case T_SubLink:
 		case T_SubPlan:
 		case T_AlternativeSubPlan:
-			return "a subquery";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot use subquery in a default")));
+			break;
 		case T_XmlExpr:
-			return "an XML function";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("XML functions are not supported in a default")));
+			break;
 		case T_NextValueExpr:
-			return "an identity sequence";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("identity sequences are not supported in a default"),
+					 errhint("Use nextval() with the sequence's name.")));
+			break;
 		default:
-			return "an expression of a kind it does not support";
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("default expression contains an expression validation does not support"),
+					 errdetail("A default may hold only constants, operators, casts, functions, CASE, COALESCE, NULLIF, GREATEST, LEAST, arrays and row constructors.")));
+			break;
 	}
 }
 
 /*
  * Walk every node of an analysed tree and call visit(funcid, arg) for each
  * function a node calls.  Stops and returns true when visit returns true,
- * or at a construct validation does not know (then *construct names it).
+ * or at a node type validation does not know (then *unknown is that node;
+ * else NULL).
  */
 bool
 dp_walk_functions(Node *node, DpFunctionVisitor visit, void *arg,
-				  const char **construct)
+				  Node **unknown)
 {
 	WalkContext context;
+	bool		stopped;
 
 	context.visit = visit;
 	context.arg = arg;
-	context.construct = NULL;
-	if (walk_functions(node, &context))
-	{
-		*construct = context.construct;
-		return true;
-	}
-	*construct = NULL;
-	return false;
+	context.unknown = NULL;
+	stopped = walk_functions(node, &context);
+	*unknown = context.unknown;
+	return stopped;
 }
 
 static bool
@@ -192,7 +219,7 @@ walk_functions(Node *node, WalkContext *context)
 		return expression_tree_walker(node, walk_functions, (void *) context);
 	if (!dp_node_is_known(node))
 	{
-		context->construct = construct_name(node);
+		context->unknown = node;
 		return true;
 	}
 
@@ -257,13 +284,10 @@ bool
 dp_classify(Node *expr, DefaultKind *kind, List **allowlisted)
 {
 	ClassifyContext context = {0};
-	const char *construct;
+	Node	   *unknown;
 
-	if (dp_walk_functions(expr, classify_function, &context, &construct))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("default expression contains %s", construct),
-				 errdetail("A default may hold only constants, operators, casts and functions.")));
+	if (dp_walk_functions(expr, classify_function, &context, &unknown))
+		refuse_construct(unknown);
 	*kind = context.dynamic ? DEFAULT_KIND_DYNAMIC : DEFAULT_KIND_STATIC;
 	*allowlisted = context.allowlisted;
 	return context.user_function;
@@ -418,14 +442,14 @@ void
 dp_refuse_temporary_objects(Node *expr, Oid typid)
 {
 	Oid			funcid = InvalidOid;
-	const char *construct;
+	Node	   *unknown;
 
 	if (isAnyTempNamespace(get_typ_namespace(typid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("column type %s is a temporary type", format_type_be(typid)),
 				 errdetail("A stored default is used by other sessions, which cannot see this session's temporary objects.")));
-	if (dp_walk_functions(expr, temporary_function, &funcid, &construct) &&
+	if (dp_walk_functions(expr, temporary_function, &funcid, &unknown) &&
 		OidIsValid(funcid))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),

@@ -124,7 +124,7 @@ typedef bool (*DpFunctionVisitor) (Oid funcid, void *arg);
 
 extern bool dp_node_is_known(Node *node);
 extern bool dp_walk_functions(Node *node, DpFunctionVisitor visit, void *arg,
-							  const char **construct);
+							  Node **unknown);
 extern bool dp_classify(Node *expr, DefaultKind *kind, List **allowlisted);
 extern bool dp_rewrites(Node *expr, Oid typid, bool user_function);
 extern void dp_refuse_temporary_objects(Node *expr, Oid typid);

@@ -236,19 +236,18 @@ require_safe_domain(Oid typid, SafetyContext *context)
 	{
 		Node	   *check = lfirst(lc1);
 		Oid			funcid = InvalidOid;
-		const char *construct;
+		Node	   *unknown;
 
-		if (dp_walk_functions(check, not_builtin_immutable, &funcid, &construct))
+		if (dp_walk_functions(check, not_builtin_immutable, &funcid, &unknown))
 		{
-			if (construct == NULL)
+			if (unknown == NULL)
 				unsafe(context,
 					   psprintf("Constraint \"%s\" of domain %s calls function %s, which is not a built-in immutable function.",
 								(char *) lfirst(lc2), format_type_be_qualified(typid),
 								function_name(funcid)));
 			unsafe(context,
-				   psprintf("Constraint \"%s\" of domain %s contains %s, which validation does not run.",
-							(char *) lfirst(lc2), format_type_be_qualified(typid),
-							construct));
+				   psprintf("Constraint \"%s\" of domain %s contains an expression that validation does not evaluate.",
+							(char *) lfirst(lc2), format_type_be_qualified(typid)));
 		}
 		(void) safe_tree_walker(check, context);
 	}

@@ -172,6 +172,10 @@ run_check(void (*steps) (void *), CheckArgs *args)
 		ERRCODE_TO_CATEGORY(sqlstate) == ERRCODE_TRANSACTION_ROLLBACK)
 		ReThrowError(edata);
 
+	/* a reason is never empty: name the SQLSTATE of an error that has none */
+	if (edata->message == NULL || edata->message[0] == '\0')
+		edata->message = psprintf("default expression raised an error with SQLSTATE %s and no message",
+								  unpack_sql_state(sqlstate));
 	refuse(args->check, sqlstate, edata->message, edata->detail, edata->hint);
 }
 
@@ -307,11 +311,6 @@ raise_invalid(const DefaultCheck *check, void (*context) (void *), void *arg)
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
 
-	if (check->message == NULL || check->message[0] == '\0')
-		ereport(ERROR,
-				(errcode(check->sqlstate),
-				 errmsg("default is not valid: error with SQLSTATE %s",
-						unpack_sql_state(check->sqlstate))));
 	ereport(ERROR,
 			(errcode(check->sqlstate),
 			 errmsg_internal("%s", check->message),
