@@ -133,6 +133,20 @@ extern void dp_refuse_temporary_objects(Node *expr, Oid typid);
 extern void dp_evaluate_static(Node *expr, Oid owner);
 
 /* canonical.c */
+typedef struct DpCanonical
+{
+	int			datestyle;
+	int			dateorder;
+	int			intervalstyle;
+	int			extra_float_digits;
+	bool		standard_conforming_strings;
+	bool		array_nulls;
+	bool		search_path;	/* an override search path was pushed */
+} DpCanonical;
+
+extern void dp_canonical_begin(DpCanonical *saved, bool search_path,
+							   bool output);
+extern void dp_canonical_end(DpCanonical *saved);
 extern int	dp_enter_search_path(bool canonical);
 extern int	dp_enter_canonical_input(bool search_path);
 extern int	dp_enter_canonical_output(void);

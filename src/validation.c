@@ -34,7 +34,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 /* The arguments of one check, for dp_try_in_subtransaction(). */
@@ -46,6 +45,7 @@ typedef struct CheckArgs
 	int			flags;
 	Oid			owner;
 	DefaultCheck *check;
+	List	   *frozen;			/* literals that may freeze a date or time */
 } CheckArgs;
 
 static void check_text(void *arg);
@@ -203,36 +203,74 @@ dp_recheck_safety(const DefaultCheck *check)
 	dp_require_safe_node_types(check->expr);
 }
 
+/*
+ * Run step(args) under the canonical settings when canonical is true (for
+ * text the extension stored itself), else under the caller's.
+ */
+static void
+under_settings(bool canonical, void (*step) (CheckArgs *), CheckArgs *args)
+{
+	DpCanonical saved;
+
+	if (!canonical)
+	{
+		step(args);
+		return;
+	}
+	dp_canonical_begin(&saved, true, false);
+	PG_TRY();
+	{
+		step(args);
+	}
+	PG_FINALLY();
+	{
+		dp_canonical_end(&saved);
+	}
+	PG_END_TRY();
+}
+
+/* Resolve the column type, typmod included. */
+static void
+parse_type_step(CheckArgs *args)
+{
+	dp_parse_column_type(args->column_type, &args->check->typid,
+						 &args->check->typmod);
+}
+
+/*
+ * Parse the expression, prove the types it names safe, and analyse it:
+ * one step, because all three must see the same settings.
+ */
+static void
+parse_expression_step(CheckArgs *args)
+{
+	DefaultCheck *check = args->check;
+
+	check->raw = dp_parse_expression(args->expression);
+	dp_require_safe_named_types(check->raw);
+	args->frozen = dp_find_frozen_literals(check->raw);
+	check->expr = dp_analyse(check->raw, args->expression,
+							 check->typid, check->typmod);
+}
+
 /* The steps for text. */
 static void
 check_text(void *arg)
 {
 	CheckArgs  *args = (CheckArgs *) arg;
 	DefaultCheck *check = args->check;
-	bool		canonical_expr = (args->flags & DP_CANONICAL_EXPR) != 0;
-	int			nestlevel;
-	List	   *frozen;
 
 	enter_restricted();
 
-	nestlevel = dp_enter_search_path((args->flags & DP_CANONICAL_TYPE) != 0);
-	dp_parse_column_type(args->column_type, &check->typid, &check->typmod);
-	AtEOXact_GUC(true, nestlevel);
+	under_settings((args->flags & DP_CANONICAL_TYPE) != 0, parse_type_step, args);
 	dp_require_safe_type(check->typid);
 
-	nestlevel = canonical_expr ? dp_enter_canonical_input(true) :
-		dp_enter_search_path(false);
-	check->raw = dp_parse_expression(args->expression);
-	check->canonical_input = canonical_expr;
-	dp_require_safe_named_types(check->raw);
-	frozen = dp_find_frozen_literals(check->raw);
-	check->expr = dp_analyse(check->raw, args->expression,
-							 check->typid, check->typmod);
-	AtEOXact_GUC(true, nestlevel);
+	check->canonical_input = (args->flags & DP_CANONICAL_EXPR) != 0;
+	under_settings(check->canonical_input, parse_expression_step, args);
 
 	if (args->flags & DP_STORED_FOR_OTHERS)
 		dp_refuse_temporary_objects(check->expr, check->typid);
-	check_tree(check, check->expr, frozen, args->owner);
+	check_tree(check, check->expr, args->frozen, args->owner);
 }
 
 /* The steps for a stored tree. */
@@ -347,8 +385,18 @@ check_default(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5] = {0};
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
+	/* the row type, blessed once per call site */
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(tupdesc);
+		fcinfo->flinfo->fn_extra = tupdesc;
+		MemoryContextSwitchTo(oldcxt);
+	}
 
 	dp_check_default(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
 					 PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1)),
@@ -369,6 +417,5 @@ check_default(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(dp_check_reason(&check));
 	}
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
-													  values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
