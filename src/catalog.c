@@ -40,6 +40,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/guc.h"
@@ -207,13 +208,72 @@ allowlist_rel(bool missing_ok, Oid *indexid)
 	return allowlist_relid;
 }
 
+/*
+ * Answers of dp_function_is_allowlisted() for the snapshot they were read
+ * under.  One statement that validates many defaults (check_default over a
+ * table, check_schema_defaults) asks about the same few functions again and
+ * again under one snapshot; what the allowlist holds for a snapshot cannot
+ * change, so the answers are kept until the snapshot is another one: a new
+ * statement, a new command of this transaction, another transaction having
+ * ended meanwhile (snapXactCompletionCount), or a catalog change to the
+ * table or to any function (invalidation callbacks).
+ */
+#define DP_ANSWERS	16
+
+typedef struct AllowlistAnswers
+{
+	bool		valid;
+	LocalTransactionId lxid;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint64		completions;
+	CommandId	curcid;
+	int			count;
+	int			next;			/* the slot to reuse when full */
+	Oid			funcid[DP_ANSWERS];
+	bool		allowed[DP_ANSWERS];
+} AllowlistAnswers;
+
+static AllowlistAnswers answers;
+
 /* Forget the cached OIDs when the table or any relation may have changed. */
 static void
 allowlist_invalidate(Datum arg, Oid relid)
 {
 	if (!OidIsValid(relid) || relid == allowlist_relid ||
 		relid == allowlist_indexid)
+	{
 		allowlist_relid = allowlist_indexid = InvalidOid;
+		answers.valid = false;
+	}
+}
+
+/* A function was created, changed or dropped: its signature may differ. */
+static void
+functions_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	answers.valid = false;
+}
+
+/* Are the kept answers those of this snapshot?  If not, start afresh. */
+static bool
+answers_match(Snapshot snapshot)
+{
+	if (snapshot->snapshot_type != SNAPSHOT_MVCC)
+		return false;
+	if (answers.valid && answers.lxid == MyProc->lxid &&
+		answers.xmin == snapshot->xmin && answers.xmax == snapshot->xmax &&
+		answers.completions == snapshot->snapXactCompletionCount &&
+		answers.curcid == snapshot->curcid)
+		return true;
+	answers.valid = true;
+	answers.lxid = MyProc->lxid;
+	answers.xmin = snapshot->xmin;
+	answers.xmax = snapshot->xmax;
+	answers.completions = snapshot->snapXactCompletionCount;
+	answers.curcid = snapshot->curcid;
+	answers.count = answers.next = 0;
+	return true;
 }
 
 /*
@@ -301,29 +361,48 @@ default_policy_allowlist_function(PG_FUNCTION_ARGS)
 bool
 dp_function_is_allowlisted(Oid funcid)
 {
-	char	   *signature = dp_function_signature(funcid);
+	char	   *signature;
 	Oid			indexid;
 	Oid			relid;
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	Snapshot	snapshot;
+	bool		keep;
 	bool		found;
 
-	if (signature == NULL)
-		return false;
 	relid = allowlist_rel(false, &indexid);
-
-	/* signature is text COLLATE "C", as ScanKeyInit() assumes */
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
-				CStringGetTextDatum(signature));
 	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
-	rel = table_open(relid, AccessShareLock);
-	scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	keep = answers_match(snapshot);
+	if (keep)
+	{
+		for (int i = 0; i < answers.count; i++)
+			if (answers.funcid[i] == funcid)
+				return answers.allowed[i];
+	}
 
+	signature = dp_function_signature(funcid);
+	found = false;
+	if (signature != NULL)
+	{
+		/* signature is text COLLATE "C", as ScanKeyInit() assumes */
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ,
+					CStringGetTextDatum(signature));
+		rel = table_open(relid, AccessShareLock);
+		scan = systable_beginscan(rel, indexid, true, snapshot, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+
+	if (keep)
+	{
+		int			slot = answers.count < DP_ANSWERS ? answers.count++ :
+			answers.next++ % DP_ANSWERS;
+
+		answers.funcid[slot] = funcid;
+		answers.allowed[slot] = found;
+	}
 	return found;
 }
 
@@ -387,6 +466,7 @@ void
 dp_init_catalog(void)
 {
 	CacheRegisterRelcacheCallback(allowlist_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, functions_invalidate, (Datum) 0);
 	RegisterXactCallback(catalog_xact_callback, NULL);
 }
 
