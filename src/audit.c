@@ -3,26 +3,235 @@
  * audit.c
  *	  The audit trail: one row in default_policy_audit per change.
  *
- * A row is written in the transaction of the change, as the extension's
- * owner (callers need no privilege on the table), so it commits or rolls
- * back with the change.  With defaults_policy.log_audit the same event also
- * goes to the server log at once, as one line of JSON, so that an attempt
- * whose transaction rolls back still leaves a trace:
+ * A row is written in the transaction of the change, so it commits or
+ * rolls back with the change.  With defaults_policy.log_audit the same
+ * event also goes to the server log at once, as one line of JSON, so that
+ * an attempt whose transaction rolls back still leaves a trace:
  *
- *	 LOG:  defaults_policy audit: {"id": 7, "action": "create_policy", ...}
+ *	 LOG:  defaults_policy audit: {"id":7,"at":"...","action":"create_policy",...}
  *
- * The row is built by one parameterised INSERT ... RETURNING, and the JSON
- * for the log by to_jsonb() of that same row, so the two never disagree.
+ * The row is written directly, as PostgreSQL writes catalog rows: formed as
+ * a heap tuple, inserted into the table and its primary key index, with no
+ * statement parsed or planned; writing it is on the path of every column
+ * the extension adds.  No trigger fires for it: the table's only triggers
+ * are the guard's, which stop everyone else's direct writes.  The log line
+ * is row_to_json() of that same tuple, so the two never disagree.
+ *
+ * The ids come from the table's own sequence, which a pg_write_all_data
+ * member can setval().  Before each insert the new id is compared with the
+ * highest id in the table, read from the end of the primary key; an id that
+ * is not above it (the sequence was set back, or set to the last id with
+ * is_called false) sets the sequence after the trail, as the extension's
+ * owner, and draws again, so that tampering cannot stop the trail nor make
+ * it go back.  An exhausted sequence raises, as any sequence does.
  *
  *-------------------------------------------------------------------------
  */
 #include "defaults_policy.h"
 
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_sequence.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+
+#define DP_AUDIT_TABLE	"default_policy_audit"
+
+/* The columns of default_policy_audit, in order. */
+enum
+{
+	Anum_audit_id = 1,
+	Anum_audit_at,
+	Anum_audit_txid,
+	Anum_audit_session_user_name,
+	Anum_audit_current_user_name,
+	Anum_audit_action,
+	Anum_audit_table_name,
+	Anum_audit_column_name,
+	Anum_audit_column_type,
+	Anum_audit_expression,
+	Anum_audit_kind,
+	Anum_audit_policy_name,
+	Anum_audit_kept_default,
+	Anum_audit_rewrote,
+	Anum_audit_detail,
+	Natts_audit = Anum_audit_detail
+};
+
+static const char *const audit_columns[Natts_audit] = {
+	"id", "at", "txid", "session_user_name", "current_user_name", "action",
+	"table_name", "column_name", "column_type", "expression", "kind",
+	"policy_name", "kept_default", "rewrote", "detail"
+};
+
+/* The table, its primary key and its id sequence, looked up once. */
+static Oid	audit_relid = InvalidOid;
+static Oid	audit_indexid = InvalidOid;
+static Oid	audit_seqid = InvalidOid;
+
+static void
+audit_invalidate(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == audit_relid ||
+		relid == audit_indexid || relid == audit_seqid)
+		audit_relid = audit_indexid = audit_seqid = InvalidOid;
+}
+
+void
+dp_init_audit(void)
+{
+	CacheRegisterRelcacheCallback(audit_invalidate, (Datum) 0);
+}
+
+/*
+ * Open the audit table for inserting, and find its primary key and id
+ * sequence (once per backend, and again after any change to them).
+ */
+static Relation
+open_audit(void)
+{
+	Relation	rel;
+
+	if (!OidIsValid(audit_relid))
+	{
+		Oid			relid = dp_extension_relid(DP_AUDIT_TABLE);
+		TupleDesc	desc;
+		List	   *sequences;
+
+		rel = table_open(relid, RowExclusiveLock);
+		desc = RelationGetDescr(rel);
+		if (desc->natts != Natts_audit)
+			elog(ERROR, "relation \"%s\" does not have the expected columns",
+				 DP_AUDIT_TABLE);
+		for (int i = 0; i < Natts_audit; i++)
+			if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), audit_columns[i]) != 0)
+				elog(ERROR, "relation \"%s\" does not have the expected columns",
+					 DP_AUDIT_TABLE);
+		sequences = getOwnedSequences(relid);
+		if (list_length(sequences) != 1 ||
+			!OidIsValid(RelationGetPrimaryKeyIndex(rel)))
+			elog(ERROR, "relation \"%s\" has no id sequence or primary key",
+				 DP_AUDIT_TABLE);
+		audit_indexid = RelationGetPrimaryKeyIndex(rel);
+		audit_seqid = linitial_oid(sequences);
+		audit_relid = relid;
+		return rel;
+	}
+	return table_open(audit_relid, RowExclusiveLock);
+}
+
+/* The highest id in the table, dead rows and other sessions' rows too. */
+static int64
+highest_id(Relation rel)
+{
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int64		id = 0;
+	bool		isnull;
+
+	scan = systable_beginscan_ordered(rel, index_open(audit_indexid, AccessShareLock),
+									  SnapshotAny, 0, NULL);
+	tuple = systable_getnext_ordered(scan, BackwardScanDirection);
+	if (HeapTupleIsValid(tuple))
+		id = DatumGetInt64(heap_getattr(tuple, Anum_audit_id,
+										RelationGetDescr(rel), &isnull));
+	index_close(scan->irel, AccessShareLock);
+	systable_endscan_ordered(scan);
+	return id;
+}
+
+/*
+ * Has the sequence been set to its end, so that nextval() would fail?
+ * Read as the sequence's owner: the caller may not read it.
+ */
+static bool
+sequence_at_end(void)
+{
+	HeapTuple	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(audit_seqid));
+	int64		seqmax;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		last;
+	LOCAL_FCINFO(fcinfo, 1);
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for sequence %u", audit_seqid);
+	seqmax = ((Form_pg_sequence) GETSTRUCT(tuple))->seqmax;
+	ReleaseSysCache(tuple);
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(audit_seqid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", audit_seqid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(audit_seqid);
+	fcinfo->args[0].isnull = false;
+	last = pg_sequence_last_value(fcinfo);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+
+	/* NULL: not called since it was set, so nextval() returns the set value */
+	return !fcinfo->isnull && DatumGetInt64(last) >= seqmax;
+}
+
+/* Set the sequence after the trail, as the extension's owner. */
+static void
+set_sequence_after(int64 highest)
+{
+	DpOwnerSwitch sw;
+
+	dp_begin_as_owner(&sw);
+	DirectFunctionCall2(setval_oid, ObjectIdGetDatum(audit_seqid),
+						Int64GetDatum(Max(highest, 1)));
+	dp_end_as_owner(&sw);
+}
+
+/* The next id: drawn from the sequence, and above every id in the table. */
+static int64
+next_id(Relation rel)
+{
+	int64		highest = highest_id(rel);
+	int64		id;
+
+	if (sequence_at_end())
+		set_sequence_after(highest);
+	id = nextval_internal(audit_seqid, false);
+	if (id > highest)
+		return id;
+
+	/* the sequence was set back */
+	set_sequence_after(highest);
+	return nextval_internal(audit_seqid, false);
+}
+
+static Datum
+name_datum(const char *name)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(name));
+}
 
 /*
  * Write one audit row and return it as a composite Datum of type
@@ -31,98 +240,77 @@
 Datum
 dp_audit(const DpAuditEvent *event)
 {
-	static const Oid argtypes[] = {
-		NAMEOID, NAMEOID, TEXTOID, TEXTOID, NAMEOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID
-	};
-	Datum		values[lengthof(argtypes)];
-	char		nulls[lengthof(argtypes)];
+	Datum		values[Natts_audit];
+	bool		nulls[Natts_audit] = {0};
 	const char *texts[] = {
 		event->action, event->table_name, event->column_name,
 		event->column_type, event->expression, event->kind,
 		event->policy_name
 	};
-	const char *schema = dp_extension_schema_quoted();
-	char	   *sql;
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	tuple;
 	Datum		row;
-	bool		isnull;
-	size_t		i;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
 
-	memset(nulls, ' ', sizeof(nulls));
+	rel = open_audit();
+	desc = RelationGetDescr(rel);
 
-	/* who: recorded before the switch to the owner */
-	values[0] = DirectFunctionCall1(namein,
-									CStringGetDatum(GetUserNameFromId(GetSessionUserId(), false)));
-	values[1] = DirectFunctionCall1(namein,
-									CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
-	for (i = 0; i < lengthof(texts); i++)
+	values[Anum_audit_id - 1] = Int64GetDatum(next_id(rel));
+	values[Anum_audit_at - 1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[Anum_audit_txid - 1] =
+		FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[Anum_audit_session_user_name - 1] =
+		name_datum(GetUserNameFromId(GetSessionUserId(), false));
+	values[Anum_audit_current_user_name - 1] =
+		name_datum(GetUserNameFromId(GetUserId(), false));
+	for (size_t i = 0; i < lengthof(texts); i++)
 	{
+		int			attnum = Anum_audit_action + i;
+
 		if (texts[i] == NULL)
-			nulls[2 + i] = 'n';
-		else if (i == 2)		/* column_name is a name */
-			values[2 + i] = DirectFunctionCall1(namein, CStringGetDatum(texts[i]));
+			nulls[attnum - 1] = true;
+		else if (attnum == Anum_audit_column_name)
+			values[attnum - 1] = name_datum(texts[i]);
 		else
-			values[2 + i] = CStringGetTextDatum(texts[i]);
+			values[attnum - 1] = CStringGetTextDatum(texts[i]);
 	}
-	values[9] = BoolGetDatum(event->kept_default > 0);
-	nulls[9] = event->kept_default < 0 ? 'n' : ' ';
-	values[10] = BoolGetDatum(event->rewrote > 0);
-	nulls[10] = event->rewrote < 0 ? 'n' : ' ';
+	values[Anum_audit_kept_default - 1] = BoolGetDatum(event->kept_default > 0);
+	nulls[Anum_audit_kept_default - 1] = event->kept_default < 0;
+	values[Anum_audit_rewrote - 1] = BoolGetDatum(event->rewrote > 0);
+	nulls[Anum_audit_rewrote - 1] = event->rewrote < 0;
 	if (event->detail)
-		values[11] = CStringGetTextDatum(event->detail);
+		values[Anum_audit_detail - 1] =
+			DirectFunctionCall1(jsonb_in, CStringGetDatum(event->detail));
 	else
-		nulls[11] = 'n';
+		nulls[Anum_audit_detail - 1] = true;
 
-	sql = psprintf("INSERT INTO %s.default_policy_audit AS a"
-				   " (at, txid, session_user_name, current_user_name, action,"
-				   "  table_name, column_name, column_type, expression, kind,"
-				   "  policy_name, kept_default, rewrote, detail)"
-				   " VALUES (pg_catalog.clock_timestamp(), pg_catalog.pg_current_xact_id(),"
-				   "  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::pg_catalog.jsonb)"
-				   " RETURNING a, pg_catalog.to_jsonb(a)::pg_catalog.text",
-				   schema);
+	/* the row and its primary key entry, as the executor would insert them */
+	tuple = heap_form_tuple(desc, values, nulls);
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+	table_tuple_insert(rel, slot, GetCurrentCommandId(true), 0, NULL);
+	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+	ExecCloseIndices(rri);
+	ExecDropSingleTupleTableSlot(slot);
+	FreeExecutorState(estate);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-
-	/*
-	 * pg_write_all_data lets a non-superuser setval() any sequence.  If the
-	 * id sequence would next give an id the trail already holds (set back
-	 * below it, or to its last id with is_called false) or was set to its
-	 * end, set it after the last row again, so that tampering cannot stop
-	 * the trail.
-	 */
-	{
-		Oid			seqtype[] = {TEXTOID};
-		Datum		seqname[] = {CStringGetTextDatum(psprintf("%s.default_policy_audit_id_seq",
-															  schema))};
-
-		(void) dp_spi_as_owner(psprintf("SELECT pg_catalog.setval($1::pg_catalog.regclass,"
-										" GREATEST(m.id, 1), m.id OPERATOR(pg_catalog.>) 0)"
-										" FROM (SELECT COALESCE(pg_catalog.max(id), 0) AS id"
-										"       FROM %1$s.default_policy_audit) AS m,"
-										" %1$s.default_policy_audit_id_seq AS s"
-										" WHERE s.last_value OPERATOR(pg_catalog.<) m.id"
-										" OR (s.last_value OPERATOR(pg_catalog.=) m.id AND NOT s.is_called)"
-										" OR s.last_value OPERATOR(pg_catalog.=) 9223372036854775807",
-										schema),
-							   1, seqtype, seqname, NULL);
-	}
-
-	if (dp_spi_as_owner(sql, lengthof(argtypes), argtypes, values, nulls) != 1 ||
-		SPI_tuptable == NULL)
-		elog(ERROR, "could not write audit row");
+	row = heap_copy_tuple_as_datum(tuple, desc);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
 
 	if (dp_log_audit)
 		ereport(LOG_SERVER_ONLY,
 				(errmsg("defaults_policy audit: %s",
-						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)),
+						TextDatumGetCString(DirectFunctionCall1(row_to_json, row))),
 				 errhidestmt(true),
 				 errhidecontext(true)));
-
-	row = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	row = SPI_datumTransfer(row, false, -1);
-	SPI_finish();
 	return row;
 }
 

@@ -20,6 +20,7 @@ _PG_init(void)
 {
 	dp_init_settings();
 	dp_init_catalog();
+	dp_init_audit();
 }
 
 /* Raise the error for a NULL argument that must be given. */
