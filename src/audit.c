@@ -103,22 +103,45 @@ dp_init_audit(void)
 }
 
 /*
- * Open the audit table for inserting, and find its primary key and id
- * sequence (once per backend, and again after any change to them).
+ * The audit table and its id sequence, looked up once per backend and again
+ * after any change to them; nothing is locked.  The lock protocol takes
+ * their locks with the table's (lock.c).
+ */
+void
+dp_audit_relations(Oid *relid, Oid *seqid)
+{
+	if (!OidIsValid(audit_relid))
+	{
+		Oid			rel = dp_extension_relid(DP_AUDIT_TABLE);
+		List	   *sequences = getOwnedSequences(rel);
+
+		if (list_length(sequences) != 1)
+			elog(ERROR, "relation \"%s\" has no id sequence", DP_AUDIT_TABLE);
+		audit_seqid = linitial_oid(sequences);
+		audit_indexid = InvalidOid;
+		audit_relid = rel;
+	}
+	*relid = audit_relid;
+	*seqid = audit_seqid;
+}
+
+/*
+ * Open the audit table for inserting, and check that it is the table this
+ * code writes: its columns, its primary key.
  */
 static Relation
 open_audit(void)
 {
+	Oid			relid;
+	Oid			seqid;
 	Relation	rel;
 
-	if (!OidIsValid(audit_relid))
+	dp_audit_relations(&relid, &seqid);
+	rel = table_open(relid, RowExclusiveLock);
+	if (!OidIsValid(audit_indexid))
 	{
-		Oid			relid = dp_extension_relid(DP_AUDIT_TABLE);
-		TupleDesc	desc;
-		List	   *sequences;
+		TupleDesc	desc = RelationGetDescr(rel);
 
-		rel = table_open(relid, RowExclusiveLock);
-		desc = RelationGetDescr(rel);
 		if (desc->natts != Natts_audit)
 			elog(ERROR, "relation \"%s\" does not have the expected columns",
 				 DP_AUDIT_TABLE);
@@ -126,17 +149,11 @@ open_audit(void)
 			if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), audit_columns[i]) != 0)
 				elog(ERROR, "relation \"%s\" does not have the expected columns",
 					 DP_AUDIT_TABLE);
-		sequences = getOwnedSequences(relid);
-		if (list_length(sequences) != 1 ||
-			!OidIsValid(RelationGetPrimaryKeyIndex(rel)))
-			elog(ERROR, "relation \"%s\" has no id sequence or primary key",
-				 DP_AUDIT_TABLE);
 		audit_indexid = RelationGetPrimaryKeyIndex(rel);
-		audit_seqid = linitial_oid(sequences);
-		audit_relid = relid;
-		return rel;
+		if (!OidIsValid(audit_indexid))
+			elog(ERROR, "relation \"%s\" has no primary key", DP_AUDIT_TABLE);
 	}
-	return table_open(audit_relid, RowExclusiveLock);
+	return rel;
 }
 
 /* The highest id in the table, dead rows and other sessions' rows too. */
@@ -303,7 +320,6 @@ dp_audit(const DpAuditEvent *event)
 
 	row = heap_copy_tuple_as_datum(tuple, desc);
 	table_close(rel, NoLock);
-	CommandCounterIncrement();
 
 	if (dp_log_audit)
 		ereport(LOG_SERVER_ONLY,

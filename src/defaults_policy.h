@@ -199,6 +199,7 @@ typedef struct DpAuditEvent
 
 extern Datum dp_audit(const DpAuditEvent *event);
 extern void dp_init_audit(void);
+extern void dp_audit_relations(Oid *relid, Oid *seqid);
 extern void dp_json_begin(StringInfo buf);
 extern void dp_json_add_text(StringInfo buf, const char *key, const char *value);
 extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);

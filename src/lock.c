@@ -32,6 +32,12 @@
  *		once every member is locked nobody can add another (creating or
  *		attaching a partition or child locks its parent).
  *
+ * Most of the time nobody holds a conflicting lock.  So before the first
+ * attempt, the same locks are asked for once without waiting, in the
+ * caller's transaction: if each is granted at once, that is the whole
+ * protocol, with no subtransaction; if one is not, those just taken are
+ * released and the attempts begin.
+ *
  *-------------------------------------------------------------------------
  */
 #include "defaults_policy.h"
@@ -91,6 +97,87 @@ lock_within(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 }
 
 /* One attempt; see the file header for the order. */
+/*
+ * The relations an attempt locks before the table: the audit table and its
+ * id sequence, when an audit row will be written.
+ */
+static List *
+audit_relations(DpLockTarget *target)
+{
+	Oid			relid;
+	Oid			seqid;
+
+	if (!target->audit)
+		return NIL;
+	dp_audit_relations(&relid, &seqid);
+	return list_make2_oid(relid, seqid);
+}
+
+/* The table's descendants now, itself first; cheap when it has none. */
+static List *
+members(DpLockTarget *target)
+{
+	if (!target->descendants || !has_subclass(target->relid))
+		return list_make1_oid(target->relid);
+	return find_all_inheritors(target->relid, NoLock, NULL);
+}
+
+/*
+ * Take every lock of an attempt without waiting.  Returns true with all of
+ * them held; else releases those it took and returns false.
+ */
+static bool
+lock_without_waiting(DpLockTarget *target)
+{
+	List	   *locked = NIL;
+	List	   *taken = NIL;
+	ListCell   *lc;
+	bool		granted = true;
+
+	foreach(lc, audit_relations(target))
+	{
+		if (!ConditionalLockRelationOid(lfirst_oid(lc), RowExclusiveLock))
+		{
+			granted = false;
+			break;
+		}
+		taken = lappend_oid(taken, lfirst_oid(lc));
+	}
+
+	/* the table, then its descendants until the set no longer grows */
+	while (granted)
+	{
+		List	   *now = members(target);
+		bool		grew = false;
+
+		foreach(lc, now)
+		{
+			Oid			relid = lfirst_oid(lc);
+
+			if (list_member_oid(locked, relid))
+				continue;
+			if (!ConditionalLockRelationOid(relid, target->mode))
+			{
+				granted = false;
+				break;
+			}
+			locked = lappend_oid(locked, relid);
+			grew = true;
+		}
+		target->relids = now;
+		if (!grew || !target->descendants)
+			break;
+	}
+	if (granted)
+		return true;
+
+	foreach(lc, locked)
+		UnlockRelationOid(lfirst_oid(lc), target->mode);
+	foreach(lc, taken)
+		UnlockRelationOid(lfirst_oid(lc), RowExclusiveLock);
+	return false;
+}
+
 static void
 lock_attempt(void *arg)
 {
@@ -98,19 +185,13 @@ lock_attempt(void *arg)
 	DpLockTarget *target = attempt->target;
 	int			nestlevel = NewGUCNestLevel();
 	List	   *locked;
+	ListCell   *lc;
 
 	attempt->start = GetCurrentTimestamp();
 
-	if (target->audit)
-	{
-		Oid			audit = dp_extension_relid("default_policy_audit");
-		ListCell   *lc;
-
-		lock_within(attempt, audit, RowExclusiveLock);
-		/* its id sequence, which nextval() and setval() lock */
-		foreach(lc, getOwnedSequences(audit))
-			lock_within(attempt, lfirst_oid(lc), RowExclusiveLock);
-	}
+	/* the audit table, and its id sequence, which nextval() locks */
+	foreach(lc, audit_relations(target))
+		lock_within(attempt, lfirst_oid(lc), RowExclusiveLock);
 
 	lock_within(attempt, target->relid, target->mode);
 	locked = list_make1_oid(target->relid);
@@ -118,11 +199,10 @@ lock_attempt(void *arg)
 
 	while (target->descendants)
 	{
-		List	   *members = find_all_inheritors(target->relid, NoLock, NULL);
+		List	   *now = members(target);
 		bool		grew = false;
-		ListCell   *lc;
 
-		foreach(lc, members)
+		foreach(lc, now)
 		{
 			Oid			relid = lfirst_oid(lc);
 
@@ -132,7 +212,7 @@ lock_attempt(void *arg)
 			locked = lappend_oid(locked, relid);
 			grew = true;
 		}
-		target->relids = members;
+		target->relids = now;
 		if (!grew)
 			break;
 	}
@@ -171,6 +251,10 @@ dp_lock_table(DpLockTarget *target)
 
 	memset(&attempt, 0, sizeof(attempt));
 	attempt.target = target;
+
+	target->attempts = 1;
+	if (lock_without_waiting(target))
+		return;
 
 	for (int n = 1;; n++)
 	{
