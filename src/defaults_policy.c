@@ -21,6 +21,7 @@ _PG_init(void)
 	dp_init_settings();
 	dp_init_catalog();
 	dp_init_audit();
+	dp_init_policy();
 }
 
 /* Raise the error for a NULL argument that must be given. */

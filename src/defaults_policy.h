@@ -179,6 +179,7 @@ extern void dp_init_catalog(void);
 extern void dp_lock_allowlisted(const DefaultCheck *check);
 
 /* policy.c */
+extern void dp_init_policy(void);
 extern void dp_policy_check(const char *name, Oid owner, DefaultCheck *check,
 							bool *keep_default);
 

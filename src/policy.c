@@ -18,12 +18,20 @@
  */
 #include "defaults_policy.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 /* A policy as stored, read with read_policy(). */
 typedef struct StoredPolicy
@@ -383,6 +391,90 @@ drop_default_policy(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The columns of default_policy that are read directly, by position. */
+enum
+{
+	Anum_policy_name = 1,
+	Anum_policy_column_type,
+	Anum_policy_expression,
+	Anum_policy_kind,
+	Anum_policy_keep_default
+};
+
+/* default_policy and its primary key, looked up once; see lookup_policy */
+static Oid	policy_relid = InvalidOid;
+static Oid	policy_indexid = InvalidOid;
+
+static void
+policy_invalidate(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == policy_relid || relid == policy_indexid)
+		policy_relid = policy_indexid = InvalidOid;
+}
+
+void
+dp_init_policy(void)
+{
+	CacheRegisterRelcacheCallback(policy_invalidate, (Datum) 0);
+}
+
+/*
+ * Read a policy's type, expression and keep_default by name, under the
+ * active snapshot, with one probe of the primary key: adding a column with
+ * a policy does this on every call, and needs no statement for it.
+ * Returns false if there is no such policy.  The strings are palloc'd.
+ */
+static bool
+lookup_policy(const char *name, char **column_type, char **expression,
+			  bool *keep_default)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found;
+
+	if (!OidIsValid(policy_relid))
+	{
+		Oid			relid = dp_extension_relid("default_policy");
+
+		rel = table_open(relid, AccessShareLock);
+		if (strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), Anum_policy_keep_default - 1)->attname),
+				   "keep_default") != 0 ||
+			!OidIsValid(RelationGetPrimaryKeyIndex(rel)))
+			elog(ERROR, "relation \"default_policy\" does not have the expected columns");
+		policy_indexid = RelationGetPrimaryKeyIndex(rel);
+		policy_relid = relid;
+	}
+	else
+		rel = table_open(policy_relid, AccessShareLock);
+
+	/* name is text with the database's default collation */
+	ScanKeyInit(&key, Anum_policy_name, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(name));
+	key.sk_collation = DEFAULT_COLLATION_OID;
+	scan = systable_beginscan(rel, policy_indexid, true,
+							  ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot(),
+							  1, &key);
+	tuple = systable_getnext(scan);
+	found = HeapTupleIsValid(tuple);
+	if (found)
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		bool		isnull;
+
+		*column_type = TextDatumGetCString(heap_getattr(tuple, Anum_policy_column_type,
+														desc, &isnull));
+		*expression = TextDatumGetCString(heap_getattr(tuple, Anum_policy_expression,
+													   desc, &isnull));
+		*keep_default = DatumGetBool(heap_getattr(tuple, Anum_policy_keep_default,
+												  desc, &isnull));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /*
  * Validate a stored policy again, as it is now, for use: read under the
  * canonical search_path, against the allowlist as it is now.  Raises if the
@@ -394,19 +486,11 @@ void
 dp_policy_check(const char *name, Oid owner, DefaultCheck *check,
 				bool *keep_default)
 {
-	StoredPolicy policy;
-	MemoryContext oldcxt = CurrentMemoryContext;
 	char	   *expression;
 	char	   *column_type;
 
-	SPI_connect();
-	if (!read_policy(name, false, &policy))
+	if (!lookup_policy(name, &column_type, &expression, keep_default))
 		policy_not_found(name);
-	*keep_default = policy.keep_default;
-	expression = MemoryContextStrdup(oldcxt, policy.expression);
-	column_type = MemoryContextStrdup(oldcxt, policy.column_type);
-	SPI_finish();
-
 	dp_check_default(expression, column_type, DP_CANONICAL, owner, check);
 	if (!check->valid)
 		dp_raise_invalid_policy_default(check, name);
