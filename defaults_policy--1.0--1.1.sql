@@ -142,3 +142,7 @@ GRANT SELECT ON @extschema@.default_policy_allowlist_entries, @extschema@.defaul
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_allowlist_entries', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.default_policy_allowlist_removed', '');
+
+-- The audit id sequence cycles: one set to its end wraps instead of failing,
+-- and the audit writer sets it after the trail again.
+ALTER SEQUENCE @extschema@.default_policy_audit_id_seq CYCLE;

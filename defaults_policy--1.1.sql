@@ -37,7 +37,10 @@ COMMENT ON TABLE @extschema@.default_policy IS
 --
 -- The audit trail
 --
-CREATE SEQUENCE @extschema@.default_policy_audit_id_seq;
+-- CYCLE: a sequence set to its end (setval by a pg_write_all_data member)
+-- wraps instead of failing, and the audit writer then sets it after the
+-- trail again (audit.c): tampering cannot stop the trail.
+CREATE SEQUENCE @extschema@.default_policy_audit_id_seq CYCLE;
 CREATE TABLE @extschema@.default_policy_audit (
 	id					pg_catalog.int8 PRIMARY KEY
 						DEFAULT pg_catalog.nextval('@extschema@.default_policy_audit_id_seq'::pg_catalog.regclass),

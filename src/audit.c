@@ -21,9 +21,9 @@
  * member can setval().  Before each insert the new id is compared with the
  * highest id in the table, read from the end of the primary key; an id that
  * is not above it (the sequence was set back, or set to the last id with
- * is_called false) sets the sequence after the trail, as the extension's
- * owner, and draws again, so that tampering cannot stop the trail nor make
- * it go back.  An exhausted sequence raises, as any sequence does.
+ * is_called false, or set to its end, when the sequence, which CYCLEs, wraps)
+ * sets the sequence after the trail, as the extension's owner, and draws
+ * again, so that tampering can neither stop the trail nor make it go back.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,8 +37,6 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_sequence.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -50,7 +48,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/xid8.h"
 
@@ -176,44 +173,6 @@ highest_id(Relation rel)
 	return id;
 }
 
-/*
- * Has the sequence been set to its end, so that nextval() would fail?
- * Read as the sequence's owner: the caller may not read it.
- */
-static bool
-sequence_at_end(void)
-{
-	HeapTuple	tuple = SearchSysCache1(SEQRELID, ObjectIdGetDatum(audit_seqid));
-	int64		seqmax;
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
-	Datum		last;
-	LOCAL_FCINFO(fcinfo, 1);
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for sequence %u", audit_seqid);
-	seqmax = ((Form_pg_sequence) GETSTRUCT(tuple))->seqmax;
-	ReleaseSysCache(tuple);
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(audit_seqid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", audit_seqid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(audit_seqid);
-	fcinfo->args[0].isnull = false;
-	last = pg_sequence_last_value(fcinfo);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-
-	/* NULL: not called since it was set, so nextval() returns the set value */
-	return !fcinfo->isnull && DatumGetInt64(last) >= seqmax;
-}
-
 /* Set the sequence after the trail, as the extension's owner. */
 static void
 set_sequence_after(int64 highest)
@@ -231,15 +190,12 @@ static int64
 next_id(Relation rel)
 {
 	int64		highest = highest_id(rel);
-	int64		id;
+	int64		id = nextval_internal(audit_seqid, false);
 
-	if (sequence_at_end())
-		set_sequence_after(highest);
-	id = nextval_internal(audit_seqid, false);
 	if (id > highest)
 		return id;
 
-	/* the sequence was set back */
+	/* the sequence was set back, or set to its end and wrapped (CYCLE) */
 	set_sequence_after(highest);
 	return nextval_internal(audit_seqid, false);
 }
