@@ -657,7 +657,6 @@ set_column_default(PG_FUNCTION_ARGS)
 	Oid			locked_typid;
 	int32		locked_typmod;
 	AlterTableCmd *cmd;
-	char	   *column_type;
 
 	if (SystemAttributeByName(column) != NULL)
 		ereport(ERROR,
@@ -670,15 +669,8 @@ set_column_default(PG_FUNCTION_ARGS)
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						column, target.relname)));
 
-	/* validate against the column's own type, named canonically */
-	{
-		int			nestlevel = dp_enter_search_path(true);
-
-		column_type = format_type_with_typemod(typid, typmod);
-		AtEOXact_GUC(true, nestlevel);
-	}
-	dp_check_default(expression, column_type, DP_CANONICAL_TYPE, target.owner,
-					 &check);
+	/* validate against the column's own type */
+	dp_check_default_typed(expression, typid, typmod, target.owner, &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
 

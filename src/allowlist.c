@@ -39,6 +39,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -330,15 +331,22 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	{
 		SPITupleTable *policies = SPI_tuptable;
 
+		/* each policy's validation in a context reset for the next */
+		MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+													 "disallow_default_function policy",
+													 ALLOCSET_DEFAULT_SIZES);
+
 		for (uint64 i = 0; i < npolicies; i++)
 		{
 			HeapTuple	row = policies->vals[i];
+			MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
 			const char *name = quote_identifier(SPI_getvalue(row, policies->tupdesc, 1));
 			DefaultCheck check;
 
 			dp_check_default(SPI_getvalue(row, policies->tupdesc, 2),
 							 SPI_getvalue(row, policies->tupdesc, 3),
 							 DP_CANONICAL, InvalidOid, &check);
+			MemoryContextSwitchTo(oldcxt);
 			if (!check.valid)
 			{
 				appendStringInfo(&broken, "%s%s", broken.len ? ", " : "", name);
@@ -349,7 +357,9 @@ disallow_default_function(PG_FUNCTION_ARGS)
 				appendStringInfo(&users, "%s%s", users.len ? ", " : "", name);
 				nusers++;
 			}
+			MemoryContextReset(rowcxt);
 		}
+		MemoryContextDelete(rowcxt);
 	}
 	if (nusers > 0)
 		ereport(ERROR,

@@ -93,6 +93,8 @@ typedef struct DefaultCheck
  */
 extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, Oid owner, DefaultCheck *result);
+extern void dp_check_default_typed(const char *expression, Oid typid,
+								   int32 typmod, Oid owner, DefaultCheck *result);
 extern void dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
 							DefaultCheck *result);
 extern void dp_recheck_safety(const DefaultCheck *check);

@@ -131,6 +131,31 @@ dp_check_default(const char *expression, const char *column_type,
 }
 
 /*
+ * Validate expression as a default for a column whose type is known, as
+ * for an existing column: the type is not named and parsed again.
+ */
+void
+dp_check_default_typed(const char *expression, Oid typid, int32 typmod,
+					   Oid owner, DefaultCheck *check)
+{
+	CheckArgs	args = {0};
+
+	init_check(check);
+	check->typid = typid;
+	check->typmod = typmod;
+	if (expression == NULL)
+	{
+		refuse(check, ERRCODE_NULL_VALUE_NOT_ALLOWED,
+			   pstrdup("default expression must not be null"), NULL, NULL);
+		return;
+	}
+	args.expression = expression;
+	args.owner = owner;
+	args.check = check;
+	run_check(check_text, &args);
+}
+
+/*
  * Validate a default PostgreSQL stored, the analysed tree from
  * pg_attrdef.adbin, for a column of type typid/typmod.  As for
  * dp_check_default(), never raises for a bad default.
@@ -262,7 +287,9 @@ check_text(void *arg)
 
 	enter_restricted();
 
-	under_settings((args->flags & DP_CANONICAL_TYPE) != 0, parse_type_step, args);
+	if (args->column_type != NULL)
+		under_settings((args->flags & DP_CANONICAL_TYPE) != 0, parse_type_step,
+					   args);
 	dp_require_safe_type(check->typid);
 
 	check->canonical_input = (args->flags & DP_CANONICAL_EXPR) != 0;
