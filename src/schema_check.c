@@ -14,9 +14,10 @@
  * row.
  *
  * One user's default never stops the report: a default the engine cannot
- * judge gets the reason in its row.  Each row's work is done in a memory
- * context reset for the next, so memory stays flat however many defaults
- * there are.
+ * judge gets the reason in its row.  The defaults are read through a cursor,
+ * a batch at a time, and each row's work is done in a memory context reset
+ * for the next, so memory stays flat however many defaults there are (the
+ * result is a tuplestore, which spills to disk past work_mem).
  *
  * What the engine cannot see here: a default made with a special input
  * such as 'now' was converted when it was made, and is stored as the
@@ -32,7 +33,6 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 
 /*
@@ -48,9 +48,7 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	Oid			argtypes[] = {OIDOID, OIDOID};
 	Datum		args[2];
 	char		argnulls[2] = "  ";
-	int			nestlevel;
-	uint64		ndefaults;
-	SPITupleTable *defaults;
+	Portal		portal;
 	MemoryContext rowcxt;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -65,68 +63,75 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	args[1] = ObjectIdGetDatum(get_extension_oid("defaults_policy", false));
 
 	SPI_connect();
-	nestlevel = dp_enter_canonical_output();
-	ndefaults = SPI_execute_with_args(
-									  "SELECT d.adrelid, a.attname, d.adbin::pg_catalog.text,"
-									  " a.atttypid, a.atttypmod, c.relowner,"
-									  " pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
-									  " FROM pg_catalog.pg_attrdef AS d"
-									  " JOIN pg_catalog.pg_attribute AS a"
-									  "   ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid"
-									  "  AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
-									  " JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) d.adrelid"
-									  " JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-									  " WHERE NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''"
-									  "   AND a.attnum OPERATOR(pg_catalog.>) 0"
-									  "   AND CASE WHEN $1 IS NULL THEN"
-									  "         n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'pg_toast'])"
-									  "         AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(toast_)?temp_'"
-									  "       ELSE n.oid OPERATOR(pg_catalog.=) $1 END"
-									  "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS e"
-									  "       WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
-									  "         AND e.objid OPERATOR(pg_catalog.=) c.oid"
-									  "         AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
-									  "         AND e.refobjid OPERATOR(pg_catalog.=) $2"
-									  "         AND e.deptype OPERATOR(pg_catalog.=) 'e')"
-									  " ORDER BY n.nspname, c.relname, a.attnum",
-									  2, argtypes, args, argnulls, true, 0) == SPI_OK_SELECT ?
-		SPI_processed : 0;
-	defaults = SPI_tuptable;
-	AtEOXact_GUC(true, nestlevel);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT d.adrelid, a.attname, d.adbin::pg_catalog.text,"
+									   " a.atttypid, a.atttypmod, c.relowner"
+									   " FROM pg_catalog.pg_attrdef AS d"
+									   " JOIN pg_catalog.pg_attribute AS a"
+									   "   ON a.attrelid OPERATOR(pg_catalog.=) d.adrelid"
+									   "  AND a.attnum OPERATOR(pg_catalog.=) d.adnum"
+									   " JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) d.adrelid"
+									   " JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+									   " WHERE NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''"
+									   "   AND a.attnum OPERATOR(pg_catalog.>) 0"
+									   "   AND CASE WHEN $1 IS NULL THEN"
+									   "         n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', 'pg_toast'])"
+									   "         AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(toast_)?temp_'"
+									   "       ELSE n.oid OPERATOR(pg_catalog.=) $1 END"
+									   "   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS e"
+									   "       WHERE e.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+									   "         AND e.objid OPERATOR(pg_catalog.=) c.oid"
+									   "         AND e.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
+									   "         AND e.refobjid OPERATOR(pg_catalog.=) $2"
+									   "         AND e.deptype OPERATOR(pg_catalog.=) 'e')"
+									   " ORDER BY n.nspname, c.relname, a.attnum",
+									   2, argtypes, args, argnulls, true, 0);
 
+	/* a batch of rows at a time, each row's work in a context reset after it */
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 								   "check_schema_defaults row",
 								   ALLOCSET_DEFAULT_SIZES);
-	for (uint64 i = 0; i < ndefaults; i++)
+	for (;;)
 	{
-		HeapTuple	row = defaults->vals[i];
-		TupleDesc	desc = defaults->tupdesc;
-		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
-		bool		isnull;
-		DefaultCheck check;
-		Datum		values[6];
-		bool		nulls[6] = {0};
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
+			bool		isnull;
+			Node	   *stored = stringToNode(SPI_getvalue(row, desc, 3));
+			Oid			typid = DatumGetObjectId(SPI_getbinval(row, desc, 4, &isnull));
+			int32		typmod = DatumGetInt32(SPI_getbinval(row, desc, 5, &isnull));
+			char	   *type_name;
+			DefaultCheck check;
+			Datum		values[6];
+			bool		nulls[6] = {0};
 
-		dp_check_stored(stringToNode(SPI_getvalue(row, desc, 3)),
-						DatumGetObjectId(SPI_getbinval(row, desc, 4, &isnull)),
-						DatumGetInt32(SPI_getbinval(row, desc, 5, &isnull)),
-						DatumGetObjectId(SPI_getbinval(row, desc, 6, &isnull)),
-						&check);
+			values[2] = CStringGetTextDatum(dp_canonical_text(stored, typid, typmod,
+															  &type_name));
+			dp_check_stored(stored, typid, typmod,
+							DatumGetObjectId(SPI_getbinval(row, desc, 6, &isnull)),
+							&check);
 
-		values[0] = SPI_getbinval(row, desc, 1, &isnull);
-		values[1] = SPI_getbinval(row, desc, 2, &isnull);
-		values[2] = CStringGetTextDatum(SPI_getvalue(row, desc, 7));
-		values[3] = CStringGetTextDatum(dp_kind_name(check.kind));
-		values[4] = BoolGetDatum(check.valid);
-		if (check.valid)
-			nulls[5] = true;
-		else
-			values[5] = CStringGetTextDatum(dp_check_reason(&check));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			values[0] = SPI_getbinval(row, desc, 1, &isnull);
+			values[1] = SPI_getbinval(row, desc, 2, &isnull);
+			values[3] = CStringGetTextDatum(dp_kind_name(check.kind));
+			values[4] = BoolGetDatum(check.valid);
+			if (check.valid)
+				nulls[5] = true;
+			else
+				values[5] = CStringGetTextDatum(dp_check_reason(&check));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(rowcxt);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(SPI_tuptable);
 	}
+	SPI_cursor_close(portal);
 
 	SPI_finish();
 	return (Datum) 0;
