@@ -251,14 +251,14 @@ allow_default_function(PG_FUNCTION_ARGS)
 /*
  * The stored policies, read as the owner under a snapshot taken now rather
  * than the transaction's: under REPEATABLE READ a policy committed after
- * the transaction began must be seen too.  Rows are in SPI_tuptable.
+ * the transaction began must be seen too.  Returns a cursor over them.
  */
-static uint64
+static Portal
 read_policies_now(void)
 {
 	DpOwnerSwitch sw;
 	SPIPlanPtr	plan;
-	int			rc;
+	Portal		portal;
 
 	dp_begin_as_owner(&sw);
 	plan = SPI_prepare(psprintf("SELECT name, expression, column_type"
@@ -268,12 +268,12 @@ read_policies_now(void)
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the policy query: %s",
 			 SPI_result_code_string(SPI_result));
-	rc = SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(),
-							  InvalidSnapshot, true, false, 0);
+	/* a read-only cursor keeps the active snapshot it was opened with */
+	PushActiveSnapshot(GetLatestSnapshot());
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	PopActiveSnapshot();
 	dp_end_as_owner(&sw);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the policies: %s", SPI_result_code_string(rc));
-	return SPI_processed;
+	return portal;
 }
 
 /*
@@ -295,7 +295,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	StringInfoData broken;
 	int			nusers = 0;
 	int			nbroken = 0;
-	uint64		npolicies;
+	Portal		portal;
 	bool		builtin;
 	char	   *description;
 	bool		isnull;
@@ -325,17 +325,27 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
 	/* which policies use it, as they read now */
-	npolicies = read_policies_now();
+	portal = read_policies_now();
 	initStringInfo(&users);
 	initStringInfo(&broken);
+	for (;;)
 	{
-		SPITupleTable *policies = SPI_tuptable;
+		SPITupleTable *policies;
+		uint64		npolicies;
 
-		/* each policy's validation in a context reset for the next */
+		/* a batch at a time, each policy's validation in a context reset after it */
 		MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 													 "disallow_default_function policy",
 													 ALLOCSET_DEFAULT_SIZES);
 
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+		{
+			MemoryContextDelete(rowcxt);
+			break;
+		}
+		policies = SPI_tuptable;
+		npolicies = SPI_processed;
 		for (uint64 i = 0; i < npolicies; i++)
 		{
 			HeapTuple	row = policies->vals[i];
@@ -360,7 +370,9 @@ disallow_default_function(PG_FUNCTION_ARGS)
 			MemoryContextReset(rowcxt);
 		}
 		MemoryContextDelete(rowcxt);
+		SPI_freetuptable(policies);
 	}
+	SPI_cursor_close(portal);
 	if (nusers > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
