@@ -322,3 +322,20 @@ SELECT * FROM verdicts(ARRAY[
 	['''(today,x)''::dated', 'dated'],
 	['''(2024-01-31,now)''', 'dated'],
 	['ROW(now(), 1)::stamped', 'stamped']]);
+
+--
+-- The allowlist as each statement's snapshot sees it: a function allowed
+-- earlier in the same transaction is allowed for the next statement, and
+-- not after a rollback.
+--
+BEGIN;
+SELECT valid FROM check_default('user_immutable() + 1', 'integer');
+SELECT allow_default_function('user_immutable()');
+SELECT valid, kind FROM check_default('user_immutable() + 1', 'integer');
+SAVEPOINT s;
+SELECT disallow_default_function('user_immutable()');
+SELECT valid FROM check_default('user_immutable() + 1', 'integer');
+ROLLBACK TO s;
+SELECT valid FROM check_default('user_immutable() + 1', 'integer');
+ROLLBACK;
+SELECT valid FROM check_default('user_immutable() + 1', 'integer');
