@@ -2,8 +2,9 @@
 #
 #   make test   install what is missing, build with -Werror, run every suite
 #   make demo   install what is missing, build, show the extension at work
+#   make bench  install what is missing, build, run the benchmarks in test/bench
 #
-# Both work on a machine without PostgreSQL's server headers: the PGXS
+# All three work on a machine without PostgreSQL's server headers: the PGXS
 # include is guarded, and test/harness.sh installs them first.
 
 EXTENSION   = defaults_policy

@@ -8,7 +8,9 @@
 #           ends with one line "N passed, N failed" over all suites
 #   demo    install what is missing, build, install, and run test/demo.sql
 #           in a throwaway cluster
-#   bench   the benchmarks under test/bench, in a throwaway cluster
+#   bench   install what is missing, build, install, run each benchmark
+#           under test/bench in a throwaway cluster, as root (they read
+#           /proc of the backend); ends with each goal, PASS or FAIL
 #
 # Runs as root on a fresh Debian 12 machine: initdb refuses root, so the
 # TAP tests run as the postgres user on a copy of the tree.
@@ -155,14 +157,23 @@ cmd_demo() {
 	pg_virtualenv -t -v "$PGVER" psql -X -q -v ON_ERROR_STOP=0 -e -f test/demo.sql
 }
 
+# Each file directly in test/bench (test/bench/lib holds what they share),
+# in its own throwaway cluster; then the lines that judge a goal, together.
 cmd_bench() {
+	local out
+
 	install_missing
 	build_and_install
+	out=$(mktemp /tmp/defaults_policy_bench.XXXXXX)
 	for b in test/bench/*; do
 		[ -f "$b" ] || continue
 		say "benchmark $(basename "$b")"
-		pg_virtualenv -t -v "$PGVER" bash "$b"
+		echo "[$(basename "$b")]" >>"$out"
+		pg_virtualenv -t -v "$PGVER" bash "$b" | tee -a "$out"
 	done
+	say "goals"
+	grep -E '^\[|PASS|FAIL' "$out" || true
+	rm -f "$out"
 }
 
 case "${1:-}" in
