@@ -339,3 +339,21 @@ ROLLBACK TO s;
 SELECT valid FROM check_default('user_immutable() + 1', 'integer');
 ROLLBACK;
 SELECT valid FROM check_default('user_immutable() + 1', 'integer');
+
+--
+-- A column type's name is resolved under the search path as it is now, and
+-- against the types as they are now.
+--
+CREATE SCHEMA shadow;
+CREATE DOMAIN public.pick AS integer CHECK (VALUE > 0);
+SELECT valid FROM check_default('0', 'pick');
+SET search_path = shadow, public;
+SELECT valid FROM check_default('0', 'pick');
+CREATE DOMAIN shadow.pick AS integer;
+SELECT valid FROM check_default('0', 'pick');
+DROP DOMAIN shadow.pick;
+SELECT valid FROM check_default('0', 'pick');
+RESET search_path;
+SELECT valid FROM check_default('0', 'pick');
+DROP SCHEMA shadow;
+DROP DOMAIN public.pick;

@@ -218,7 +218,7 @@ allowlist_rel(bool missing_ok, Oid *indexid)
  * ended meanwhile (snapXactCompletionCount), or a catalog change to the
  * table or to any function (invalidation callbacks).
  */
-#define DP_ANSWERS	16
+#define DP_ANSWERS	64
 
 typedef struct AllowlistAnswers
 {

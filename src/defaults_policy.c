@@ -22,6 +22,7 @@ _PG_init(void)
 	dp_init_catalog();
 	dp_init_audit();
 	dp_init_policy();
+	dp_init_parse();
 }
 
 /* Raise the error for a NULL argument that must be given. */

@@ -109,6 +109,7 @@ extern void dp_raise_invalid_policy_default(const DefaultCheck *check,
 /* The stages of validation, one file each, in the order they run. */
 
 /* parse.c */
+extern void dp_init_parse(void);
 extern void dp_parse_column_type(const char *column_type, Oid *typid,
 								 int32 *typmod);
 extern Node *dp_parse_expression(const char *expression);

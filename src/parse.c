@@ -21,6 +21,7 @@
 #include "defaults_policy.h"
 
 #include "catalog/heap.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
@@ -29,7 +30,10 @@
 #include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 /* A special datetime literal found in the raw parse tree. */
@@ -55,6 +59,85 @@ static const struct
 static bool type_holds_datetime(Oid typid, int depth);
 
 /*
+ * Column types already resolved, by their text.  Resolving one parses a
+ * whole statement with the server's grammar, and one statement that
+ * validates many defaults names the same few types again and again.  What
+ * a name resolves to depends only on the search path and the catalogs of
+ * types and schemas: the kept answers hold while the search path is the
+ * one they were found under, and go at any change to pg_type or
+ * pg_namespace (invalidation callbacks).
+ */
+#define DP_TYPE_NAMES	32
+
+typedef struct TypeNameCache
+{
+	bool		valid;
+	MemoryContext cxt;
+	OverrideSearchPath *path;	/* the search path they were found under */
+	int			count;
+	int			next;			/* the slot to reuse when full */
+	char	   *name[DP_TYPE_NAMES];
+	Oid			typid[DP_TYPE_NAMES];
+	int32		typmod[DP_TYPE_NAMES];
+} TypeNameCache;
+
+static TypeNameCache type_names;
+
+static void
+type_names_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	type_names.valid = false;
+}
+
+void
+dp_init_parse(void)
+{
+	CacheRegisterSyscacheCallback(TYPEOID, type_names_invalidate, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, type_names_invalidate, (Datum) 0);
+}
+
+/* Is this text's type known under the current search path? */
+static bool
+known_type_name(const char *column_type, Oid *typid, int32 *typmod)
+{
+	if (!type_names.valid || !OverrideSearchPathMatchesCurrent(type_names.path))
+		return false;
+	for (int i = 0; i < type_names.count; i++)
+	{
+		if (strcmp(type_names.name[i], column_type) == 0)
+		{
+			*typid = type_names.typid[i];
+			*typmod = type_names.typmod[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+remember_type_name(const char *column_type, Oid typid, int32 typmod)
+{
+	int			slot;
+
+	if (!type_names.valid || !OverrideSearchPathMatchesCurrent(type_names.path))
+	{
+		if (type_names.cxt == NULL)
+			type_names.cxt = AllocSetContextCreate(CacheMemoryContext,
+												   "defaults_policy type names",
+												   ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(type_names.cxt);
+		type_names.path = GetOverrideSearchPath(type_names.cxt);
+		type_names.count = type_names.next = 0;
+		type_names.valid = true;
+	}
+	slot = type_names.count < DP_TYPE_NAMES ? type_names.count++ :
+		type_names.next++ % DP_TYPE_NAMES;
+	type_names.name[slot] = MemoryContextStrdup(type_names.cxt, column_type);
+	type_names.typid[slot] = typid;
+	type_names.typmod[slot] = typmod;
+}
+
+/*
  * Resolve a column type, typmod included, as CREATE TABLE would take it,
  * and check that a column may have it.  Its safety must be proven before
  * anything is made of it.
@@ -62,6 +145,8 @@ static bool type_holds_datetime(Oid typid, int depth);
 void
 dp_parse_column_type(const char *column_type, Oid *typid, int32 *typmod)
 {
+	if (known_type_name(column_type, typid, typmod))
+		return;
 	parseTypeString(column_type, typid, typmod, false);
 	if (get_typtype(*typid) == TYPTYPE_PSEUDO)
 		ereport(ERROR,
@@ -69,6 +154,7 @@ dp_parse_column_type(const char *column_type, Oid *typid, int32 *typmod)
 				 errmsg("type %s is a pseudo-type and cannot be a column type",
 						format_type_be(*typid))));
 	CheckAttributeType("new column", *typid, get_typcollation(*typid), NIL, 0);
+	remember_type_name(column_type, *typid, *typmod);
 }
 
 /*
