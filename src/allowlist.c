@@ -39,6 +39,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -296,6 +297,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	int			nusers = 0;
 	int			nbroken = 0;
 	Portal		portal;
+	int			nestlevel;
 	bool		builtin;
 	char	   *description;
 	bool		isnull;
@@ -325,6 +327,10 @@ disallow_default_function(PG_FUNCTION_ARGS)
 	description = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 
 	/* which policies use it, as they read now */
+	/* the query's sort gets the least memory and spills past it */
+	nestlevel = NewGUCNestLevel();
+	set_config_option("work_mem", "64", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
 	portal = read_policies_now();
 	initStringInfo(&users);
 	initStringInfo(&broken);
@@ -373,6 +379,7 @@ disallow_default_function(PG_FUNCTION_ARGS)
 		SPI_freetuptable(policies);
 	}
 	SPI_cursor_close(portal);
+	AtEOXact_GUC(true, nestlevel);
 	if (nusers > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),

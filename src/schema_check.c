@@ -33,6 +33,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 
 /*
@@ -49,7 +50,22 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	char		argnulls[2] = "  ";
 	Portal		portal;
+	int			nestlevel;
 	MemoryContext rowcxt;
+
+	/*
+	 * The query's sort and joins, and the result's tuplestore, get the least
+	 * memory PostgreSQL allows and spill to disk past it: what the report
+	 * holds does not grow with the number of defaults.
+	 */
+	nestlevel = NewGUCNestLevel();
+	set_config_option("work_mem", "64", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	/* ... and joins by index lookups: a hash join's batch files add up */
+	set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
+	set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_SAVE, true, 0, false);
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -132,6 +148,7 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	AtEOXact_GUC(true, nestlevel);
 
 	SPI_finish();
 	return (Datum) 0;
