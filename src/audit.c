@@ -8,14 +8,15 @@
  * event also goes to the server log at once, as one line of JSON, so that
  * an attempt whose transaction rolls back still leaves a trace:
  *
- *	 LOG:  defaults_policy audit: {"id":7,"at":"...","action":"create_policy",...}
+ *	 LOG:  defaults_policy audit: {"id": 7, "at": "...", "txid": "...", ...}
  *
  * The row is written directly, as PostgreSQL writes catalog rows: formed as
  * a heap tuple, inserted into the table and its primary key index, with no
  * statement parsed or planned; writing it is on the path of every column
  * the extension adds.  No trigger fires for it: the table's only triggers
  * are the guard's, which stop everyone else's direct writes.  The log line
- * is row_to_json() of that same tuple, so the two never disagree.
+ * is written from the very values the tuple is formed from, column by
+ * column, so the two never disagree.
  *
  * The ids come from the table's own sequence, which a pg_write_all_data
  * member can setval().  Before each insert the new id is compared with the
@@ -40,7 +41,9 @@
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/json.h"
@@ -207,6 +210,41 @@ name_datum(const char *name)
 }
 
 /*
+ * The row as one line of JSON, the columns in the table's order, written
+ * from the values it was formed from (no second pass over the tuple).  The
+ * detail is the JSON text it was stored from.
+ */
+static char *
+log_line(const Datum *values, const bool *nulls, const char *const *texts,
+		 const DpAuditEvent *event)
+{
+	StringInfoData buf;
+	char		at[MAXDATELEN + 1];
+
+	dp_json_begin(&buf);
+	dp_json_add_raw(&buf, "id", psprintf(INT64_FORMAT,
+										 DatumGetInt64(values[Anum_audit_id - 1])));
+	dp_json_add_text(&buf, "at",
+					 JsonEncodeDateTime(at, values[Anum_audit_at - 1],
+										TIMESTAMPTZOID, NULL));
+	dp_json_add_text(&buf, "txid",
+					 psprintf(UINT64_FORMAT,
+							  DatumGetUInt64(values[Anum_audit_txid - 1])));
+	dp_json_add_text(&buf, "session_user_name",
+					 NameStr(*DatumGetName(values[Anum_audit_session_user_name - 1])));
+	dp_json_add_text(&buf, "current_user_name",
+					 NameStr(*DatumGetName(values[Anum_audit_current_user_name - 1])));
+	for (int i = Anum_audit_action; i <= Anum_audit_policy_name; i++)
+		dp_json_add_text(&buf, audit_columns[i - 1], texts[i - Anum_audit_action]);
+	dp_json_add_raw(&buf, "kept_default", nulls[Anum_audit_kept_default - 1] ? NULL :
+					event->kept_default > 0 ? "true" : "false");
+	dp_json_add_raw(&buf, "rewrote", nulls[Anum_audit_rewrote - 1] ? NULL :
+					event->rewrote > 0 ? "true" : "false");
+	dp_json_add_raw(&buf, "detail", event->detail);
+	return dp_json_end(&buf);
+}
+
+/*
  * Write one audit row and return it as a composite Datum of type
  * default_policy_audit, allocated in the caller's memory context.
  */
@@ -280,7 +318,7 @@ dp_audit(const DpAuditEvent *event)
 	if (dp_log_audit)
 		ereport(LOG_SERVER_ONLY,
 				(errmsg("defaults_policy audit: %s",
-						TextDatumGetCString(DirectFunctionCall1(row_to_json, row))),
+						log_line(values, nulls, texts, event)),
 				 errhidestmt(true),
 				 errhidecontext(true)));
 	return row;
