@@ -85,18 +85,26 @@ build_and_install() {
 # gcc that built the extension are preloaded into every server (the
 # instrumented library refuses to load otherwise).  Leak detection is off:
 # PostgreSQL frees by resetting memory contexts and by exiting.  A report
-# aborts the process (-fno-sanitize-recover=all, halt/abort_on_error) and is
-# written to a file in $san_dir, which the harness counts after the suites.
+# aborts the process (-fno-sanitize-recover=all, halt/abort_on_error); the
+# harness counts the reports after the suites.
 #
-# Preloaded into an uninstrumented program, libasan initialises itself on
-# the first call it intercepts.  In postgres and psql that is a malloc made
-# by a library constructor while it holds a glibc lock (libgpg-error's
-# bindtextdomain, p11-kit's newlocale); the initialisation calls dlerror(),
-# which takes the same lock, and the process hangs before main().  So a
-# tiny library marked initfirst (-z initfirst: its constructor runs before
-# any other) initialises the runtime first.
+# Three things about preloading into an uninstrumented postgres:
+#  - libasan initialises itself on the first call it intercepts.  In
+#    postgres and psql that is a malloc made by a library constructor while
+#    it holds a glibc lock (libgpg-error's bindtextdomain, p11-kit's
+#    newlocale); the initialisation calls dlerror(), which takes the same
+#    lock, and the process hangs before main().  So a tiny library marked
+#    initfirst (-z initfirst: its constructor runs before any other one)
+#    initialises the runtime first, and it reads ASAN_OPTIONS then.
+#  - libubsan reads its options only at its first report, in a backend,
+#    from /proc/self/environ, which the postmaster has overwritten with its
+#    process title.  The same library hands them over as
+#    __ubsan_default_options instead.
+#  - libubsan writes to stderr whatever log_path says (it sets the report
+#    path of libasan, which comes first), so its reports land in the server
+#    logs: the harness searches those as well as $san_dir/reports.
 sanitizer_setup() {
-	local asan ubsan symbolizer
+	local asan ubsan symbolizer sym v
 
 	asan=$(readlink -f "$(gcc -print-file-name=libasan.so)")
 	ubsan=$(readlink -f "$(gcc -print-file-name=libubsan.so)")
@@ -105,37 +113,76 @@ sanitizer_setup() {
 		exit 1
 	fi
 	san_dir=$(mktemp -d /tmp/defaults_policy_sanitize.XXXXXX)
+	chmod 755 "$san_dir"
 	# the servers run as postgres (pg_virtualenv) and as $TAP_USER
-	chmod 1777 "$san_dir"
-	cat >"$san_dir/asan_first.c" <<-'EOF'
-		extern void __asan_init(void);
-		__attribute__((constructor)) static void asan_first(void) { __asan_init(); }
-	EOF
-	gcc -shared -fPIC -Wl,-z,initfirst -o "$san_dir/asan_first.so" \
-		"$san_dir/asan_first.c" "$asan"
+	mkdir -m 1777 "$san_dir/reports"
 	# the servers' environment has no PATH to find a symbolizer by
 	symbolizer=$(command -v llvm-symbolizer || true)
+	sym=${symbolizer:+:external_symbolizer_path=$symbolizer}
+
+	cat >"$san_dir/sanitizer_first.c" <<-EOF
+		extern void __asan_init(void);
+		const char *__ubsan_default_options(void);
+
+		__attribute__((constructor)) static void
+		sanitizer_first(void)
+		{
+		    __asan_init();
+		}
+
+		const char *
+		__ubsan_default_options(void)
+		{
+		    return "print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$san_dir/reports/ubsan$sym";
+		}
+	EOF
+	gcc -shared -fPIC -Wl,-z,initfirst -o "$san_dir/sanitizer_first.so" \
+		"$san_dir/sanitizer_first.c" "$asan"
+
 	san_env=(
-		"LD_PRELOAD=$asan:$san_dir/asan_first.so:$ubsan"
-		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:log_path=$san_dir/asan${symbolizer:+:external_symbolizer_path=$symbolizer}"
-		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$san_dir/ubsan${symbolizer:+:external_symbolizer_path=$symbolizer}"
+		"LD_PRELOAD=$asan:$san_dir/sanitizer_first.so:$ubsan"
+		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:log_path=$san_dir/reports/asan$sym"
 	)
 	# pg_ctlcluster starts the postmaster with nothing but the cluster's
 	# environment file: pg_virtualenv hands this one to pg_createcluster
-	local v
 	for v in "${san_env[@]}"; do
-		printf "%s = '%s'\n" "${v%%=*}" "${v#*=}"
+		printf "%s = '%s'\\n" "${v%%=*}" "${v#*=}"
 	done >"$san_dir/environment"
 }
 
-# The sanitizer reports of the run, each file shown; prints their number.
-sanitizer_reports() {
-	local n=0 f
+# A report written to stderr: a UBSan report, an ASan one whose report path
+# a UBSan runtime reset, or glibc's own check of a fortified memcpy, memset,
+# ... (the extension is built with _FORTIFY_SOURCE like the server), which
+# catches an overflow that ASan misses: an ereport caught by PG_CATCH
+# longjmps, and libasan then unpoisons the whole stack above the catch, so
+# the frames still running there lose their redzones until they return.
+SAN_STDERR_REPORT='^[^ ]+:[0-9]+:[0-9]+: runtime error: |^==[0-9]+==ERROR: [A-Za-z]+Sanitizer|^\*\*\* [a-z ]+ detected \*\*\*'
 
-	for f in "$san_dir"/asan.* "$san_dir"/ubsan.*; do
+# Keep what the sanitizers wrote to the logs given (servers' stderr) in
+# $san_dir/reports/stderr.$1, with the stack that follows each report.
+sanitizer_scan_logs() {
+	local name=$1
+
+	shift
+	[ $# -gt 0 ] || return 0
+	grep -h -E -A 40 "$SAN_STDERR_REPORT" "$@" >>"$san_dir/reports/stderr.$name" 2>/dev/null || true
+}
+
+# Show the sanitizer reports of the run; print their number.
+sanitizer_reports() {
+	local n=0 k f
+
+	for f in "$san_dir"/reports/asan.* "$san_dir"/reports/ubsan.*; do
 		[ -f "$f" ] || continue
 		n=$((n + 1))
 		echo "--- sanitizer report $(basename "$f")" >&2
+		cat "$f" >&2
+	done
+	for f in "$san_dir"/reports/stderr.*; do
+		[ -s "$f" ] || continue
+		k=$(grep -cE "$SAN_STDERR_REPORT" "$f" || true)
+		n=$((n + k))
+		echo "--- sanitizer reports in the server logs of ${f##*.}" >&2
 		cat "$f" >&2
 	done
 	echo "$n"
@@ -155,13 +202,16 @@ run_server_suites() {
 
 	# under SANITIZE=1, proof that the server has the runtime loaded
 	if [ -n "$SANITIZE" ] &&
-		! psql -XAtc "SELECT pg_read_file('/proc/self/maps')" | grep -q libasan; then
+		[[ $(psql -XAtc "SELECT pg_read_file('/proc/self/maps')") != *libasan* ]]; then
 		echo "SANITIZE=1: the server runs without the sanitizer runtime" >"$out/regress.log"
 		: >"$out/isolation.log"
 		return 1
 	fi
 	make installcheck ISOLATION= TAP_TESTS= >"$out/regress.log" 2>&1 || rc=1
 	make installcheck REGRESS= TAP_TESTS= >"$out/isolation.log" 2>&1 || rc=1
+	# the cluster's log (its stderr) goes with the cluster
+	[ -z "$SANITIZE" ] ||
+		sanitizer_scan_logs server "$(pg_lsclusters -h "$PGVER" regress | awk '{ print $7 }')"
 	return $rc
 }
 
@@ -182,6 +232,8 @@ run_tap_suite() {
 		PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 		prove -v -I "$PGXSDIR/src/test/perl" -I "$copy" test/t/*.pl \
 		>"$out/tap.log" 2>&1 || rc=1
+	# the nodes' logs and the tests' own (stderr of the commands they ran)
+	[ -z "$SANITIZE" ] || sanitizer_scan_logs tap "$copy"/tmp_check/log/*
 	if [ $rc -ne 0 ]; then
 		for f in "$copy"/tmp_check/log/regress_log_*; do
 			[ -f "$f" ] || continue
@@ -208,7 +260,7 @@ cmd_test() {
 
 	say "pg_regress and isolation specs (pg_virtualenv)"
 	pg_virtualenv -t -v "$PGVER" ${san_dir:+-c "--environment=$san_dir/environment"} \
-		bash "$0" _server_suites "$out" || rc=1
+		bash "$0" _server_suites "$out" "$san_dir" || rc=1
 	say "TAP tests (as $TAP_USER)"
 	run_tap_suite "$out" || rc=1
 
@@ -272,6 +324,6 @@ case "${1:-}" in
 	test) cmd_test ;;
 	demo) cmd_demo ;;
 	bench) cmd_bench ;;
-	_server_suites) run_server_suites "$2" ;;
+	_server_suites) san_dir=${3:-}; run_server_suites "$2" ;;
 	*) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
 esac
