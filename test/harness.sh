@@ -100,9 +100,11 @@ build_and_install() {
 #    from /proc/self/environ, which the postmaster has overwritten with its
 #    process title.  The same library hands them over as
 #    __ubsan_default_options instead.
-#  - libubsan writes to stderr whatever log_path says (it sets the report
-#    path of libasan, which comes first), so its reports land in the server
-#    logs: the harness searches those as well as $san_dir/reports.
+#  - Loaded beside libasan, libubsan writes its reports to stderr whatever
+#    log_path says (as seen with gcc 12; its report path setter is the
+#    exported one, which libasan, first in the search order, also defines),
+#    so they land in the server logs: the harness searches those as well as
+#    $san_dir/reports.
 sanitizer_setup() {
 	local asan ubsan symbolizer sym v
 
