@@ -1,6 +1,9 @@
 # defaults_policy: PGXS build
 #
 #   make test   install what is missing, build with -Werror, run every suite
+#   make test SANITIZE=1
+#               the same with the extension built under AddressSanitizer and
+#               UndefinedBehaviorSanitizer; any sanitizer report fails the run
 #   make demo   install what is missing, build, show the extension at work
 #   make bench  install what is missing, build, run the benchmarks in test/bench
 #
@@ -25,6 +28,14 @@ PG_CPPFLAGS = -Wall -Wextra -Wno-unused-parameter
 ifdef WERROR
 PG_CPPFLAGS += -Werror
 endif
+# SANITIZE=1: instrument the extension (the server is not; test/harness.sh
+# preloads the runtimes into it).  A report aborts the process instead of
+# going on, so no report can scroll by unseen.
+ifdef SANITIZE
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all
+PG_CFLAGS   += $(SANITIZE_FLAGS) -fno-omit-frame-pointer
+PG_LDFLAGS  += $(SANITIZE_FLAGS)
+endif
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -48,7 +59,7 @@ endif
 
 .PHONY: test demo bench
 test:
-	@bash test/harness.sh test
+	@SANITIZE=$(SANITIZE) bash test/harness.sh test
 demo:
 	@bash test/harness.sh demo
 bench:

@@ -5,7 +5,12 @@
 #   test    install what is missing, build with -Werror, install, run
 #           pg_regress and the isolation specs against a throwaway cluster
 #           (pg_virtualenv), then the TAP tests as an unprivileged user;
-#           ends with one line "N passed, N failed" over all suites
+#           ends with one line "N passed, N failed" over all suites.
+#           With SANITIZE=1 (make test SANITIZE=1) the extension is built
+#           with AddressSanitizer and UndefinedBehaviorSanitizer, every
+#           server runs with their runtimes preloaded, each sanitizer report
+#           counts as a failure, and the plain build is installed again at
+#           the end
 #   demo    install what is missing, build, install, and run test/demo.sql
 #           in a throwaway cluster
 #   bench   install what is missing, build, install, run each benchmark
@@ -21,6 +26,11 @@ PGVER=15
 PGBIN=/usr/lib/postgresql/$PGVER/bin
 PGXSDIR=/usr/lib/postgresql/$PGVER/lib/pgxs
 TAP_USER=${TAP_USER:-postgres}
+SANITIZE=${SANITIZE:-}
+# set by sanitizer_setup: where the runtimes write their reports, and the
+# environment every server of the run gets
+san_dir=
+san_env=()
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -59,11 +69,134 @@ install_missing() {
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# $1: SANITIZE value for the build (empty: the plain build)
 build_and_install() {
-	say "building (warnings are errors) and installing"
+	local sanitize=${1:-}
+
+	if [ -n "$sanitize" ]; then
+		say "building with sanitizers (warnings are errors) and installing"
+	else
+		say "building (warnings are errors) and installing"
+	fi
 	make -s clean >/dev/null
-	make -s WERROR=1
-	make -s install >/dev/null
+	make -s WERROR=1 SANITIZE="$sanitize"
+	make -s install SANITIZE="$sanitize" >/dev/null
+}
+
+# SANITIZE=1.  The server binary is not instrumented, so the runtimes of the
+# gcc that built the extension are preloaded into every server (the
+# instrumented library refuses to load otherwise).  Leak detection is off:
+# PostgreSQL frees by resetting memory contexts and by exiting.  A report
+# aborts the process (-fno-sanitize-recover=all, halt/abort_on_error); the
+# harness counts the reports after the suites.
+#
+# Three things about preloading into an uninstrumented postgres:
+#  - libasan initialises itself on the first call it intercepts.  In
+#    postgres and psql that is a malloc made by a library constructor while
+#    it holds a glibc lock (libgpg-error's bindtextdomain, p11-kit's
+#    newlocale); the initialisation calls dlerror(), which takes the same
+#    lock, and the process hangs before main().  So a tiny library marked
+#    initfirst (-z initfirst: its constructor runs before any other one)
+#    initialises the runtime first, and it reads ASAN_OPTIONS then.
+#  - libubsan reads its options only at its first report, in a backend,
+#    from /proc/self/environ, which the postmaster has overwritten with its
+#    process title.  The same library hands them over as
+#    __ubsan_default_options instead.
+#  - Loaded beside libasan, libubsan writes its reports to stderr whatever
+#    log_path says (as seen with gcc 12; its report path setter is the
+#    exported one, which libasan, first in the search order, also defines),
+#    so they land in the server logs: the harness searches those as well as
+#    $san_dir/reports.
+sanitizer_setup() {
+	local asan ubsan symbolizer sym v
+
+	asan=$(readlink -f "$(gcc -print-file-name=libasan.so)")
+	ubsan=$(readlink -f "$(gcc -print-file-name=libubsan.so)")
+	if [ ! -f "$asan" ] || [ ! -f "$ubsan" ]; then
+		echo "SANITIZE=1: gcc $(gcc -dumpversion) has no libasan.so or libubsan.so" >&2
+		exit 1
+	fi
+	san_dir=$(mktemp -d /tmp/defaults_policy_sanitize.XXXXXX)
+	chmod 755 "$san_dir"
+	# the servers run as postgres (pg_virtualenv) and as $TAP_USER
+	mkdir -m 1777 "$san_dir/reports"
+	# the servers' environment has no PATH to find a symbolizer by
+	symbolizer=$(command -v llvm-symbolizer || true)
+	sym=${symbolizer:+:external_symbolizer_path=$symbolizer}
+
+	cat >"$san_dir/sanitizer_first.c" <<-EOF
+		extern void __asan_init(void);
+		const char *__ubsan_default_options(void);
+
+		__attribute__((constructor)) static void
+		sanitizer_first(void)
+		{
+		    __asan_init();
+		}
+
+		const char *
+		__ubsan_default_options(void)
+		{
+		    return "print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$san_dir/reports/ubsan$sym";
+		}
+	EOF
+	gcc -shared -fPIC -Wl,-z,initfirst -o "$san_dir/sanitizer_first.so" \
+		"$san_dir/sanitizer_first.c" "$asan"
+
+	san_env=(
+		"LD_PRELOAD=$asan:$san_dir/sanitizer_first.so:$ubsan"
+		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1:log_path=$san_dir/reports/asan$sym"
+	)
+	# pg_ctlcluster starts the postmaster with nothing but the cluster's
+	# environment file: pg_virtualenv hands this one to pg_createcluster
+	for v in "${san_env[@]}"; do
+		printf "%s = '%s'\\n" "${v%%=*}" "${v#*=}"
+	done >"$san_dir/environment"
+}
+
+# A report written to stderr: a UBSan report, an ASan one whose report path
+# a UBSan runtime reset, or glibc's own check of a fortified memcpy, memset,
+# ... (the extension is built with _FORTIFY_SOURCE like the server), which
+# catches an overflow that ASan misses: an ereport caught by PG_CATCH
+# longjmps, and libasan then unpoisons the whole stack above the catch, so
+# the frames still running there lose their redzones until they return.
+SAN_STDERR_REPORT='^[^ ]+:[0-9]+:[0-9]+: runtime error: |^==[0-9]+==ERROR: [A-Za-z]+Sanitizer|^\*\*\* [a-z ]+ detected \*\*\*'
+
+# Keep what the sanitizers wrote to the logs given (servers' stderr) in
+# $san_dir/reports/stderr.$1, with the stack that follows each report.
+sanitizer_scan_logs() {
+	local name=$1
+
+	shift
+	[ $# -gt 0 ] || return 0
+	grep -h -E -A 40 "$SAN_STDERR_REPORT" "$@" >>"$san_dir/reports/stderr.$name" 2>/dev/null || true
+}
+
+# Show the sanitizer reports of the run; print their number.
+sanitizer_reports() {
+	local n=0 k f
+
+	for f in "$san_dir"/reports/asan.* "$san_dir"/reports/ubsan.*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		echo "--- sanitizer report $(basename "$f")" >&2
+		cat "$f" >&2
+	done
+	for f in "$san_dir"/reports/stderr.*; do
+		[ -s "$f" ] || continue
+		k=$(grep -cE "$SAN_STDERR_REPORT" "$f" || true)
+		n=$((n + k))
+		echo "--- sanitizer reports in the server logs of ${f##*.}" >&2
+		cat "$f" >&2
+	done
+	echo "$n"
+}
+
+# Put the plain build back in the shared install directory.
+sanitizer_restore() {
+	say "reinstalling the build without sanitizers"
+	build_and_install "" >/dev/null
+	rm -rf "$san_dir"
 }
 
 # Inside pg_virtualenv: pg_regress, then the isolation specs.  Each suite's
@@ -71,8 +204,18 @@ build_and_install() {
 run_server_suites() {
 	local out=$1 rc=0
 
+	# under SANITIZE=1, proof that the server has the runtime loaded
+	if [ -n "$SANITIZE" ] &&
+		[[ $(psql -XAtc "SELECT pg_read_file('/proc/self/maps')") != *libasan* ]]; then
+		echo "SANITIZE=1: the server runs without the sanitizer runtime" >"$out/regress.log"
+		: >"$out/isolation.log"
+		return 1
+	fi
 	make installcheck ISOLATION= TAP_TESTS= >"$out/regress.log" 2>&1 || rc=1
 	make installcheck REGRESS= TAP_TESTS= >"$out/isolation.log" 2>&1 || rc=1
+	# the cluster's log (its stderr) goes with the cluster
+	[ -z "$SANITIZE" ] ||
+		sanitizer_scan_logs server "$(pg_lsclusters -h "$PGVER" regress | awk '{ print $7 }')"
 	return $rc
 }
 
@@ -87,11 +230,14 @@ run_tap_suite() {
 	copy=$(mktemp -d /tmp/defaults_policy_tap.XXXXXX)
 	tar --exclude=.git -cf - . | tar -C "$copy" -xf -
 	chown -R "$TAP_USER" "$copy"
+	# the nodes' postmasters inherit prove's environment (san_env)
 	runuser -u "$TAP_USER" -- env -C "$copy" \
-		TESTDIR="$copy" PATH="$PGBIN:$PATH" \
+		TESTDIR="$copy" PATH="$PGBIN:$PATH" ${san_env[@]+"${san_env[@]}"} \
 		PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 		prove -v -I "$PGXSDIR/src/test/perl" -I "$copy" test/t/*.pl \
 		>"$out/tap.log" 2>&1 || rc=1
+	# the nodes' logs and the tests' own (stderr of the commands they ran)
+	[ -z "$SANITIZE" ] || sanitizer_scan_logs tap "$copy"/tmp_check/log/*
 	if [ $rc -ne 0 ]; then
 		for f in "$copy"/tmp_check/log/regress_log_*; do
 			[ -f "$f" ] || continue
@@ -109,11 +255,16 @@ cmd_test() {
 	local out passed=0 failed=0 rc=0 p f
 
 	install_missing
-	build_and_install
+	if [ -n "$SANITIZE" ]; then
+		sanitizer_setup
+		trap 'rc=$?; sanitizer_restore; exit $rc' EXIT
+	fi
+	build_and_install "$SANITIZE"
 	out=$(mktemp -d /tmp/defaults_policy_test.XXXXXX)
 
 	say "pg_regress and isolation specs (pg_virtualenv)"
-	pg_virtualenv -t -v "$PGVER" bash "$0" _server_suites "$out" || rc=1
+	pg_virtualenv -t -v "$PGVER" ${san_dir:+-c "--environment=$san_dir/environment"} \
+		bash "$0" _server_suites "$out" "$san_dir" || rc=1
 	say "TAP tests (as $TAP_USER)"
 	run_tap_suite "$out" || rc=1
 
@@ -144,6 +295,12 @@ cmd_test() {
 		 name != "" && /^(ok$|skipped|Dubious|Failed [0-9])/ { printf "    %-40s %s\n", name, $0; name = "" }' \
 		"$out/tap.log" || true
 	passed=$((passed + p)); failed=$((failed + f))
+
+	if [ -n "$SANITIZE" ]; then
+		f=$(sanitizer_reports)
+		echo "--- sanitizers: $f reports"
+		failed=$((failed + f))
+	fi
 
 	rm -rf "$out"
 	echo "$passed passed, $failed failed"
@@ -180,6 +337,6 @@ case "${1:-}" in
 	test) cmd_test ;;
 	demo) cmd_demo ;;
 	bench) cmd_bench ;;
-	_server_suites) run_server_suites "$2" ;;
+	_server_suites) san_dir=${3:-}; run_server_suites "$2" ;;
 	*) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
 esac
