@@ -522,8 +522,9 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		if (column_is_no_op(target, column, check, if_not_exists))
 			return audit_no_op(target, &event, &detail);
 	}
-	check_descendants(target, column,
-					  find_all_inheritors(target->relid, NoLock, NULL));
+	if (has_subclass(target->relid))
+		check_descendants(target, column,
+						  find_all_inheritors(target->relid, NoLock, NULL));
 
 	/* now under the locks, with the descendants as they are */
 	lock_target(target, AccessExclusiveLock, 0);
