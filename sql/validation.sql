@@ -307,6 +307,15 @@ SELECT * FROM verdicts(ARRAY[
 	['to_tsvector(99999::oid::regconfig, ''x'')', 'tsvector'],
 	['1/0', 'integer'],
 	['repeat(''x'', -1)::varchar(0)', 'text']]);
+-- ... and the functions that raise the verdict raise it with the engine's
+-- SQLSTATE, never an internal error's
+DO $$
+BEGIN
+	PERFORM explain_add_column('t', 'x', 'tsvector', 'to_tsvector(99999::oid::regconfig, ''x'')');
+EXCEPTION WHEN OTHERS THEN
+	RAISE NOTICE 'SQLSTATE %: %', SQLSTATE, SQLERRM;
+END
+$$;
 
 --
 -- The special datetime inputs are caught inside composite literals, and

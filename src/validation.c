@@ -201,6 +201,19 @@ run_check(void (*steps) (void *), CheckArgs *args)
 	if (edata->message == NULL || edata->message[0] == '\0')
 		edata->message = psprintf("default expression raised an error with SQLSTATE %s and no message",
 								  unpack_sql_state(sqlstate));
+
+	/*
+	 * An internal error (class XX: "tsquery stack too small" for a deep
+	 * literal, a cache lookup that failed) is PostgreSQL's refusal of this
+	 * default, not a fault of the extension: the verdict's SQLSTATE, which
+	 * the column and policy functions raise, is the engine's own.
+	 */
+	if (ERRCODE_TO_CATEGORY(sqlstate) == ERRCODE_INTERNAL_ERROR)
+	{
+		edata->detail = psprintf("PostgreSQL raised an internal error (SQLSTATE %s) on this default.",
+								 unpack_sql_state(sqlstate));
+		sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
+	}
 	refuse(args->check, sqlstate, edata->message, edata->detail, edata->hint);
 }
 
