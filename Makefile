@@ -2,6 +2,7 @@
 #
 #   make test   install what is missing, build with -Werror, run every suite
 #   make demo   install what is missing, build, show the extension at work
+#   make fuzz   build, fuzz 100,000 cases (FUZZ_CASES, FUZZ_SEED override)
 #
 # Both work on a machine without PostgreSQL's server headers: the PGXS
 # include is guarded, and test/harness.sh installs them first.
@@ -45,10 +46,12 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench
+.PHONY: test demo bench fuzz
 test:
 	@bash test/harness.sh test
 demo:
 	@bash test/harness.sh demo
 bench:
 	@bash test/harness.sh bench
+fuzz:
+	@bash test/harness.sh fuzz

@@ -795,6 +795,9 @@ def fam_deep(r, scale):
 		lambda d: '$' + 'x' * min(d, 60) + '$' * 1 + 'a' * d,
 		lambda d: "'" + "''" * d + "'",
 		lambda d: 'x' * d,
+		lambda d: "'" + 'x' * (d * 50) + "'",
+		lambda d: "'" + '\u00e9' * (d * 20) + "'::varchar(3)",
+		lambda d: "length('" + 'y' * (d * 50) + "')",
 	]
 	expr = g.pick(shapes)(depth)
 	typ = g.pick(['integer', 'text', 'boolean', 'int[]', 'jsonb', 'record', 'fz.pair', 'tsquery',

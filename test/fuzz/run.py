@@ -44,6 +44,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,6 +60,11 @@ CRASH_IN_LOG = re.compile(r'terminated by signal|server process .* was terminate
 
 # cases the current code cannot pass, by (seed, case): each names its bug
 KNOWN_BAD = {
+	# explain_add_column, create_default_policy and add_column_with_default
+	# raise PostgreSQL's internal error as XX000 ("tsquery stack too small",
+	# the default '!!!...!a'::tsquery, many "!"); check_default turns it
+	# into a verdict
+	('1', 1993),
 }
 
 
@@ -394,7 +400,8 @@ def main():
 	p.add_argument('--deep-scale', type=float, default=1.0,
 				   help='scale of the nesting depths and lengths of the deep family')
 	p.add_argument('--server-log', default=os.environ.get('FUZZ_SERVER_LOG'))
-	p.add_argument('--out', default=os.environ.get('FUZZ_OUT', '/tmp/dp_fuzz_failures'))
+	p.add_argument('--out', default=os.environ.get('FUZZ_OUT', os.path.join(
+		tempfile.gettempdir(), 'dp_fuzz_failures.%d' % os.getuid())))
 	p.add_argument('--max-report', type=int, default=50)
 	p.add_argument('--show', action='store_true', help='print the cases, run nothing')
 	args = p.parse_args()
