@@ -189,7 +189,7 @@ cmd_bench() {
 # extension_destdir) in a cluster that pg_virtualenv makes for an ordinary
 # user: initdb refuses root, so root runs it as $TAP_USER.
 cmd_fuzz() {
-	local dest pkglib rc=0
+	local dest pkglib port rc=0
 
 	install_missing
 	say "building (warnings are errors) and installing into a private directory"
@@ -198,8 +198,19 @@ cmd_fuzz() {
 	make -s install DESTDIR="$dest" >/dev/null
 	chmod -R a+rX "$dest"
 	pkglib=$("$PGBIN/pg_config" --pkglibdir)
+	# a port far from the ones root's clusters take (5432 up), so that a
+	# "make test" starting meanwhile cannot pick the same
+	port=$(/usr/bin/python3 -c 'import socket, random
+for p in random.sample(range(56000, 57000), 1000):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()')
 	say "fuzzing: ${FUZZ_CASES:-100000} cases of seed ${FUZZ_SEED:-1}"
-	set -- env -C / FUZZ_CASES="${FUZZ_CASES:-100000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+	set -- env -C / PGPORT="$port" FUZZ_CASES="${FUZZ_CASES:-100000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
 		FUZZ_FIRST="${FUZZ_FIRST:-0}" ${FUZZ_OUT:+FUZZ_OUT="$FUZZ_OUT"} \
 		pg_virtualenv -t -v "$PGVER" -o "extension_destdir=$dest" \
 		-o "dynamic_library_path=$dest$pkglib:$pkglib" \

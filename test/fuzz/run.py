@@ -87,10 +87,12 @@ def calls_for(expr, typ):
 
 
 def utf8_ok(s):
+	"""Whether s goes on the wire as valid UTF-8 (lone surrogates stand for
+	raw bytes, and some runs of them make valid sequences)."""
 	try:
-		s.encode('utf-8')
+		s.encode('utf-8', 'surrogateescape').decode('utf-8')
 		return True
-	except UnicodeEncodeError:
+	except UnicodeDecodeError:
 		return False
 
 
