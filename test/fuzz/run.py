@@ -133,6 +133,19 @@ class Fuzz:
 		if calls != '3':
 			raise SystemExit('fuzz: the call counter does not work (%s calls counted, 3 expected)' % calls)
 		conn.query('ALTER SEQUENCE fzc.calls RESTART')
+		# and the fingerprint must see a change in each of its parts
+		base = conn.query('SELECT * FROM fzu.fingerprint()')[0]
+		for part, change in ((1, 'CREATE TABLE fz.probe (a integer)'),
+							 (2, 'ALTER TABLE fz.target ALTER COLUMN c SET DEFAULT 1'),
+							 (3, "SELECT public.create_default_policy('probe', 'integer', '1')"),
+							 (4, "SELECT public.add_column_with_default('public.other', 'probe', 'integer', '1')")):
+			conn.query('BEGIN; ' + change)
+			seen = conn.query('SELECT * FROM fzu.fingerprint()')[0]
+			conn.query('ROLLBACK')
+			if seen[part] == base[part]:
+				raise SystemExit('fuzz: the fingerprint does not see: %s' % change)
+		if conn.query('SELECT * FROM fzu.fingerprint()')[0] != base:
+			raise SystemExit('fuzz: the fingerprint differs after a rollback')
 		conn.close()
 		self.connect()
 		self.baseline = self.fingerprint()
