@@ -147,7 +147,7 @@ cmd_test() {
 		cat "$out/fuzz.log"
 	fi
 	echo "--- fuzz: $p passed, $f failed"
-	grep -A3 '^--- fuzz summary' "$out/fuzz.log" | sed 's/^/    /' || true
+	grep -A4 '^--- fuzz summary' "$out/fuzz.log" | sed 's/^/    /' || true
 	passed=$((passed + p)); failed=$((failed + f))
 
 	p=$(count '^ok [0-9]' "$out/tap.log")

@@ -383,9 +383,17 @@ class Fuzz:
 		self.conn.close()
 		print('--- fuzz summary: seed %s, %d cases, %d failures, %.1f s (%.1f cases/s)' % (
 			a.seed, a.cases, len(self.failures), elapsed, a.cases / elapsed if elapsed else 0))
+		print('    server log scanned for crashes: %s' % (self.log_path or 'none found'))
 		self.print_stats()
 		if self.failures:
-			print('--- %d failures in %d batches; first ones:' % (len(self.failures), len(batch_failed)))
+			kinds = {}
+			for n, call, what in self.failures:
+				kinds.setdefault('%s: %s' % (call, what[:120]), []).append(n)
+			print('--- %d failures in %d batches, by kind (cases):' % (len(self.failures), len(batch_failed)))
+			for k, ns in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+				print('    %d x %s (%s%s)' % (len(ns), k, ', '.join(map(str, ns[:10])),
+										   ', ...' if len(ns) > 10 else ''))
+			print('--- first ones:')
 			for n, call, what in self.failures[:50]:
 				print('    case %s %s: %s' % (n, call, what))
 		return 1 if self.failures else 0
