@@ -34,6 +34,7 @@
 # exact SQL to reproduce (also written, byte for byte, to FUZZ_OUT).  Exits
 # 1 if any case failed.
 #
+# --only "3,10-12" runs those cases.  --show prints cases, runs nothing.
 # Environment: FUZZ_CASES, FUZZ_SEED, FUZZ_FIRST override --cases, --seed and
 # --first; FUZZ_SERVER_LOG names the server log (found with pg_lsclusters
 # otherwise); FUZZ_OUT the directory for reproducers.
@@ -193,7 +194,7 @@ class Fuzz:
 		print('  reproduce (psql, database with test/fuzz/fixture.sql loaded):')
 		for line in shown(sql).split('\n'):
 			print('    ' + line)
-		print('  rerun: FUZZ_SEED=%s /usr/bin/python3 test/fuzz/run.py --first %d --cases 1' % (seed, n))
+		print('  rerun: FUZZ_SEED=%s /usr/bin/python3 test/fuzz/run.py --only %d' % (seed, n))
 		print('  reproducer file: %s' % path)
 		sys.stdout.flush()
 
@@ -356,16 +357,22 @@ class Fuzz:
 		self.setup()
 		if not self.log_path:
 			print('warning: server log not found; crashes show only as broken connections')
-		print('fuzz: seed %s, cases %d..%d, server log %s' % (a.seed, a.first, a.first + a.cases - 1,
-															   self.log_path or '(none)'))
+		if a.only:
+			numbers = only_cases(a.only)
+		else:
+			numbers = list(range(a.first, a.first + a.cases))
+		a.cases = len(numbers)
+		print('fuzz: seed %s, %d cases (%s), server log %s' % (
+			a.seed, a.cases, a.only or '%d..%d' % (a.first, a.first + a.cases - 1),
+			self.log_path or '(none)'))
 		sys.stdout.flush()
-		end = a.first + a.cases
 		batch_failed = []
-		for lo in range(a.first, end, a.batch):
-			hi = min(lo + a.batch, end)
+		for i in range(0, len(numbers), a.batch):
+			chunk = numbers[i:i + a.batch]
+			lo, hi = chunk[0], chunk[-1] + 1
 			before = len(self.failures)
 			t0 = time.time()
-			for n in range(lo, hi):
+			for n in chunk:
 				self.run_case(n)
 			crashes = self.scan_log()
 			if crashes:
@@ -399,6 +406,18 @@ class Fuzz:
 		return 1 if self.failures else 0
 
 
+def only_cases(spec):
+	"""Case numbers from "3,10-12": [3, 10, 11, 12]."""
+	out = []
+	for part in spec.split(','):
+		if '-' in part:
+			lo, hi = part.split('-')
+			out.extend(range(int(lo), int(hi) + 1))
+		elif part.strip():
+			out.append(int(part))
+	return out
+
+
 def find_server_log():
 	"""The log of the cluster on PGPORT, from pg_lsclusters."""
 	port = os.environ.get('PGPORT')
@@ -419,6 +438,7 @@ def main():
 	p.add_argument('--seed', default=os.environ.get('FUZZ_SEED', '1'))
 	p.add_argument('--first', type=int, default=int(os.environ.get('FUZZ_FIRST', '0')))
 	p.add_argument('--batch', type=int, default=100)
+	p.add_argument('--only', help='these cases only, e.g. "3,10-12" (instead of --first, --cases)')
 	p.add_argument('--timeout', type=int, default=20, help='statement_timeout, seconds')
 	p.add_argument('--deep-scale', type=float, default=1.0,
 				   help='scale of the nesting depths and lengths of the deep family')
@@ -429,7 +449,7 @@ def main():
 	p.add_argument('--show', action='store_true', help='print the cases, run nothing')
 	args = p.parse_args()
 	if args.show:
-		for n in range(args.first, args.first + args.cases):
+		for n in (only_cases(args.only) if args.only else range(args.first, args.first + args.cases)):
 			expr, typ, family = gen.case(args.seed, n, args.deep_scale)
 			print('-- case %d (%s)' % (n, family))
 			for call, stmt in calls_for(expr, typ):
