@@ -196,10 +196,11 @@ cmd_fuzz() {
 	make -s WERROR=1
 	dest=$(mktemp -d /tmp/defaults_policy_fuzz.XXXXXX)
 	make -s install DESTDIR="$dest" >/dev/null
+	cp -R test/fuzz "$dest/fuzz"
 	chmod -R a+rX "$dest"
 	pkglib=$("$PGBIN/pg_config" --pkglibdir)
-	# a port far from the ones root's clusters take (5432 up), so that a
-	# "make test" starting meanwhile cannot pick the same
+	# a port far from the ones other throwaway clusters take (5432 up), so
+	# that a "make test" starting meanwhile cannot pick the same
 	port=$(/usr/bin/python3 -c 'import socket, random
 for p in random.sample(range(56000, 57000), 1000):
     s = socket.socket()
@@ -214,7 +215,7 @@ for p in random.sample(range(56000, 57000), 1000):
 		FUZZ_FIRST="${FUZZ_FIRST:-0}" ${FUZZ_OUT:+FUZZ_OUT="$FUZZ_OUT"} \
 		pg_virtualenv -t -v "$PGVER" -o "extension_destdir=$dest" \
 		-o "dynamic_library_path=$dest$pkglib:$pkglib" \
-		/usr/bin/python3 "$top/test/fuzz/run.py"
+		/usr/bin/python3 "$dest/fuzz/run.py"
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u "$TAP_USER" -- "$@" || rc=$?
 	else
