@@ -235,7 +235,8 @@ class Fuzz:
 		# not a failure, but worth a look: the calls disagree on a default
 		o = self.outcome
 		if readable and len(o) == 4 and (o['explain_add_column'] != o['create_default_policy']
-										 or (o['check_default'] == 'ok') != (o['explain_add_column'] == 'ok')):
+										 or (o['check_default'] == 'ok') != (o['explain_add_column'] == 'ok')
+										 or (o['explain_add_column'] == 'ok') != (o['add_column_with_default'] == 'ok')):
 			self.notes.append('case %d: %s' % (n, ', '.join('%s %s' % kv for kv in o.items())))
 
 	def run_call(self, call, stmt, readable):
@@ -407,7 +408,7 @@ class Fuzz:
 		self.print_stats()
 		if self.notes:
 			print('--- %d cases where the calls disagree (not failures; first ones):' % len(self.notes))
-			for note in self.notes[:20]:
+			for note in self.notes[:self.args.max_report]:
 				print('    ' + note)
 		if self.failures:
 			kinds = {}
