@@ -6,8 +6,9 @@
 #               UndefinedBehaviorSanitizer; any sanitizer report fails the run
 #   make demo   install what is missing, build, show the extension at work
 #   make bench  install what is missing, build, run the benchmarks in test/bench
+#   make fuzz   build, fuzz 100,000 cases (FUZZ_CASES, FUZZ_SEED override)
 #
-# All three work on a machine without PostgreSQL's server headers: the PGXS
+# All of them work on a machine without PostgreSQL's server headers: the PGXS
 # include is guarded, and test/harness.sh installs them first.
 
 EXTENSION   = defaults_policy
@@ -57,10 +58,12 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench
+.PHONY: test demo bench fuzz
 test:
 	@SANITIZE=$(SANITIZE) bash test/harness.sh test
 demo:
 	@bash test/harness.sh demo
 bench:
 	@bash test/harness.sh bench
+fuzz:
+	@bash test/harness.sh fuzz

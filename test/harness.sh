@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 #
-# test/harness.sh: what "make test", "make demo" and "make bench" run.
+# test/harness.sh: what "make test", "make demo", "make bench" and "make fuzz"
+# run.
 #
 #   test    install what is missing, build with -Werror, install, run
-#           pg_regress and the isolation specs against a throwaway cluster
-#           (pg_virtualenv), then the TAP tests as an unprivileged user;
-#           ends with one line "N passed, N failed" over all suites.
+#           pg_regress, the isolation specs and 2,000 cases of the fuzzer
+#           against a throwaway cluster (pg_virtualenv), then the TAP tests
+#           as an unprivileged user; ends with one line "N passed, N failed"
+#           over all suites.
 #           With SANITIZE=1 (make test SANITIZE=1) the extension is built
 #           with AddressSanitizer and UndefinedBehaviorSanitizer, every
 #           server runs with their runtimes preloaded, each sanitizer report
@@ -16,6 +18,11 @@
 #   bench   install what is missing, build, install, run each benchmark
 #           under test/bench in a throwaway cluster, as root (they read
 #           /proc of the backend); ends with each goal, PASS or FAIL
+#   fuzz    the fuzzer (test/fuzz/run.py), FUZZ_CASES cases (100,000 unless
+#           set) of seed FUZZ_SEED (1 unless set), against a private install
+#           of the build in a throwaway cluster of its own: it touches
+#           neither the system's PostgreSQL directories nor a cluster of
+#           "make test", so it needs no lock however long it runs
 #
 # Runs as root on a fresh Debian 12 machine: initdb refuses root, so the
 # TAP tests run as the postgres user on a copy of the tree.
@@ -213,6 +220,9 @@ run_server_suites() {
 	fi
 	make installcheck ISOLATION= TAP_TESTS= >"$out/regress.log" 2>&1 || rc=1
 	make installcheck REGRESS= TAP_TESTS= >"$out/isolation.log" 2>&1 || rc=1
+	# the fuzzer's fixed share: seed 1, cases 0-1999, one line per 100
+	/usr/bin/python3 test/fuzz/run.py --seed 1 --first 0 --cases 2000 --batch 100 \
+		>"$out/fuzz.log" 2>&1 || rc=1
 	# the cluster's log (its stderr) goes with the cluster
 	[ -z "$SANITIZE" ] ||
 		sanitizer_scan_logs server "$(pg_lsclusters -h "$PGVER" regress | awk '{ print $7 }')"
@@ -283,6 +293,16 @@ cmd_test() {
 		passed=$((passed + p)); failed=$((failed + f))
 	done
 
+	p=$(count '^fuzz .* \.\.\. ok$' "$out/fuzz.log")
+	f=$(count '^fuzz .* \.\.\. FAILED$' "$out/fuzz.log")
+	if [ "$f" -ne 0 ] || ! grep -q '^--- fuzz summary: .* 0 failures' "$out/fuzz.log"; then
+		[ "$f" -ne 0 ] || f=1
+		cat "$out/fuzz.log"
+	fi
+	echo "--- fuzz: $p passed, $f failed"
+	grep -A4 '^--- fuzz summary' "$out/fuzz.log" | sed 's/^/    /' || true
+	passed=$((passed + p)); failed=$((failed + f))
+
 	p=$(count '^ok [0-9]' "$out/tap.log")
 	f=$(count '^not ok [0-9]' "$out/tap.log")
 	if [ -s "$out/tap.log" ] && ! grep -q '^Result: PASS' "$out/tap.log"; then
@@ -333,10 +353,51 @@ cmd_bench() {
 	rm -f "$out"
 }
 
+# The fuzzer against a private install (DESTDIR, read through
+# extension_destdir) in a cluster that pg_virtualenv makes for an ordinary
+# user: initdb refuses root, so root runs it as $TAP_USER.
+cmd_fuzz() {
+	local dest pkglib port rc=0
+
+	install_missing
+	say "building (warnings are errors) and installing into a private directory"
+	make -s WERROR=1
+	dest=$(mktemp -d /tmp/defaults_policy_fuzz.XXXXXX)
+	make -s install DESTDIR="$dest" >/dev/null
+	cp -R test/fuzz "$dest/fuzz"
+	chmod -R a+rX "$dest"
+	pkglib=$("$PGBIN/pg_config" --pkglibdir)
+	# a port far from the ones other throwaway clusters take (5432 up), so
+	# that a "make test" starting meanwhile cannot pick the same
+	port=$(/usr/bin/python3 -c 'import socket, random
+for p in random.sample(range(56000, 57000), 1000):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()')
+	say "fuzzing: ${FUZZ_CASES:-100000} cases of seed ${FUZZ_SEED:-1}"
+	set -- env -C / PGPORT="$port" FUZZ_CASES="${FUZZ_CASES:-100000}" FUZZ_SEED="${FUZZ_SEED:-1}" \
+		FUZZ_FIRST="${FUZZ_FIRST:-0}" ${FUZZ_OUT:+FUZZ_OUT="$FUZZ_OUT"} \
+		pg_virtualenv -t -v "$PGVER" -o "extension_destdir=$dest" \
+		-o "dynamic_library_path=$dest$pkglib:$pkglib" \
+		/usr/bin/python3 "$dest/fuzz/run.py"
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$TAP_USER" -- "$@" || rc=$?
+	else
+		"$@" || rc=$?
+	fi
+	rm -rf "$dest"
+	return $rc
+}
+
 case "${1:-}" in
 	test) cmd_test ;;
 	demo) cmd_demo ;;
 	bench) cmd_bench ;;
+	fuzz) cmd_fuzz ;;
 	_server_suites) san_dir=${3:-}; run_server_suites "$2" ;;
-	*) echo "usage: $0 test|demo|bench" >&2; exit 2 ;;
+	*) echo "usage: $0 test|demo|bench|fuzz" >&2; exit 2 ;;
 esac
