@@ -53,6 +53,15 @@ SET intervalstyle = 'iso_8601';
 SELECT default_policy_value('later') AS later;
 RESET intervalstyle;
 
+-- text PostgreSQL prints otherwise when it reads it back (an implicit array
+-- coercion printed as a cast, then applied to the elements) is stored in the
+-- form that reads back as itself
+SELECT normalized FROM check_default('1.5 = ANY (ARRAY[1])', 'boolean');
+SELECT expression FROM create_default_policy('any_array', 'boolean', '1.5 = ANY (ARRAY[1])');
+SELECT normalized = expression AS reads_back, default_policy_value('any_array') AS value
+FROM default_policy, check_default(expression, column_type)
+WHERE name = 'any_array';
+
 -- the column functions install what the policy means
 CREATE TABLE t (id integer);
 INSERT INTO t VALUES (1);

@@ -158,9 +158,14 @@ policy_not_found(const char *name)
 
 /*
  * Validate a policy's expression for its type, or raise; then make sure the
- * canonical text reads back, under the canonical search_path, as the same
- * default.  The second check guards the promise that stored text means what
- * was validated.
+ * canonical text reads back, under the canonical settings, as the same
+ * default, so that stored text means what was validated.
+ *
+ * Reading canonical text back can give a tree PostgreSQL prints otherwise:
+ * an implicit array coercion is printed as a cast, '(ARRAY[1])::numeric[]',
+ * which the parser then applies to the elements.  The text stored is then
+ * the second one, provided it is a fixed point: it reads back as itself,
+ * with the same kind and type.
  */
 static void
 validate_policy(const char *name, const char *expression,
@@ -174,16 +179,22 @@ validate_policy(const char *name, const char *expression,
 	if (!check->valid)
 		dp_raise_invalid_policy_default(check, name);
 
-	dp_check_default(check->normalized, check->type_name, DP_CANONICAL,
-					 InvalidOid, &again);
-	if (!again.valid || again.kind != check->kind ||
-		strcmp(again.normalized, check->normalized) != 0 ||
-		strcmp(again.type_name, check->type_name) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("default expression of policy \"%s\" cannot be stored", name),
-				 errdetail("Its canonical text %s does not read back as the same default.",
-						   quote_literal_cstr(check->normalized))));
+	for (int round = 0; round < 2; round++)
+	{
+		dp_check_default(check->normalized, check->type_name,
+						 DP_CANONICAL | DP_STORED_FOR_OTHERS, InvalidOid, &again);
+		if (!again.valid || again.kind != check->kind ||
+			strcmp(again.type_name, check->type_name) != 0)
+			break;
+		if (strcmp(again.normalized, check->normalized) == 0)
+			return;
+		*check = again;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("default expression of policy \"%s\" cannot be stored", name),
+			 errdetail("Its canonical text %s does not read back as the same default.",
+					   quote_literal_cstr(check->normalized))));
 }
 
 /*
