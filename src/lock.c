@@ -72,18 +72,23 @@ sleep_ms(long ms)
 }
 
 /*
- * Lock one relation, waiting no longer than what is left of the attempt.
- * The caller has opened a GUC nest level for lock_timeout.
+ * Lock one relation.  Without an attempt, only if the lock is free at once
+ * (returns false if not).  With one, waiting no longer than what is left of
+ * the attempt: the whole attempt, audit table, table and descendants, is
+ * bounded by defaults_policy.lock_timeout, not each lock.  The attempt has
+ * opened a GUC nest level for lock_timeout.
  */
-static void
-lock_within(LockAttempt *attempt, Oid relid, LOCKMODE mode)
+static bool
+lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 {
 	long		left;
 	char		timeout[32];
 
-	attempt->waiting_for = relid;
 	if (ConditionalLockRelationOid(relid, mode))
-		return;
+		return true;
+	if (attempt == NULL)
+		return false;
+	attempt->waiting_for = relid;
 	left = dp_lock_timeout -
 		TimestampDifferenceMilliseconds(attempt->start, GetCurrentTimestamp());
 	if (left <= 0)
@@ -94,9 +99,9 @@ lock_within(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 	set_config_option("lock_timeout", timeout, PGC_USERSET,
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	LockRelationOid(relid, mode);
+	return true;
 }
 
-/* One attempt; see the file header for the order. */
 /*
  * The relations an attempt locks before the table: the audit table and its
  * id sequence, when an audit row will be written.
@@ -123,100 +128,84 @@ members(DpLockTarget *target)
 }
 
 /*
+ * Take every lock of an attempt, in the order of the file header.  Without
+ * an attempt nothing waits: at the first lock that is not free, returns
+ * false.  *taken and *modes list what was locked, for the caller to release.
+ */
+static bool
+take_locks(DpLockTarget *target, LockAttempt *attempt, List **taken,
+		   List **modes)
+{
+	List	   *locked = NIL;
+	ListCell   *lc;
+
+	/* the audit table, and its id sequence, which nextval() locks */
+	foreach(lc, audit_relations(target))
+	{
+		if (!lock_one(attempt, lfirst_oid(lc), RowExclusiveLock))
+			return false;
+		*taken = lappend_oid(*taken, lfirst_oid(lc));
+		*modes = lappend_int(*modes, RowExclusiveLock);
+	}
+
+	/* the table, then its descendants until the set no longer grows */
+	for (;;)
+	{
+		List	   *now = members(target);
+		bool		grew = false;
+
+		foreach(lc, now)
+		{
+			Oid			relid = lfirst_oid(lc);
+
+			if (list_member_oid(locked, relid))
+				continue;
+			if (!lock_one(attempt, relid, target->mode))
+				return false;
+			locked = lappend_oid(locked, relid);
+			*taken = lappend_oid(*taken, relid);
+			*modes = lappend_int(*modes, target->mode);
+			grew = true;
+		}
+		target->relids = now;
+		if (!grew || !target->descendants)
+			return true;
+	}
+}
+
+/*
  * Take every lock of an attempt without waiting.  Returns true with all of
  * them held; else releases those it took and returns false.
  */
 static bool
 lock_without_waiting(DpLockTarget *target)
 {
-	List	   *locked = NIL;
 	List	   *taken = NIL;
-	ListCell   *lc;
-	bool		granted = true;
+	List	   *modes = NIL;
+	ListCell   *lc1;
+	ListCell   *lc2;
 
-	foreach(lc, audit_relations(target))
-	{
-		if (!ConditionalLockRelationOid(lfirst_oid(lc), RowExclusiveLock))
-		{
-			granted = false;
-			break;
-		}
-		taken = lappend_oid(taken, lfirst_oid(lc));
-	}
-
-	/* the table, then its descendants until the set no longer grows */
-	while (granted)
-	{
-		List	   *now = members(target);
-		bool		grew = false;
-
-		foreach(lc, now)
-		{
-			Oid			relid = lfirst_oid(lc);
-
-			if (list_member_oid(locked, relid))
-				continue;
-			if (!ConditionalLockRelationOid(relid, target->mode))
-			{
-				granted = false;
-				break;
-			}
-			locked = lappend_oid(locked, relid);
-			grew = true;
-		}
-		target->relids = now;
-		if (!grew || !target->descendants)
-			break;
-	}
-	if (granted)
+	if (take_locks(target, NULL, &taken, &modes))
 		return true;
-
-	foreach(lc, locked)
-		UnlockRelationOid(lfirst_oid(lc), target->mode);
-	foreach(lc, taken)
-		UnlockRelationOid(lfirst_oid(lc), RowExclusiveLock);
+	forboth(lc1, taken, lc2, modes)
+		UnlockRelationOid(lfirst_oid(lc1), (LOCKMODE) lfirst_int(lc2));
 	return false;
 }
 
+/*
+ * One attempt, in a subtransaction: what it locked is released with it if
+ * it fails.
+ */
 static void
 lock_attempt(void *arg)
 {
 	LockAttempt *attempt = (LockAttempt *) arg;
-	DpLockTarget *target = attempt->target;
 	int			nestlevel = NewGUCNestLevel();
-	List	   *locked;
-	ListCell   *lc;
+	List	   *taken = NIL;
+	List	   *modes = NIL;
 
 	attempt->start = GetCurrentTimestamp();
-
-	/* the audit table, and its id sequence, which nextval() locks */
-	foreach(lc, audit_relations(target))
-		lock_within(attempt, lfirst_oid(lc), RowExclusiveLock);
-
-	lock_within(attempt, target->relid, target->mode);
-	locked = list_make1_oid(target->relid);
-	target->relids = locked;
-
-	while (target->descendants)
-	{
-		List	   *now = members(target);
-		bool		grew = false;
-
-		foreach(lc, now)
-		{
-			Oid			relid = lfirst_oid(lc);
-
-			if (list_member_oid(locked, relid))
-				continue;
-			lock_within(attempt, relid, target->mode);
-			locked = lappend_oid(locked, relid);
-			grew = true;
-		}
-		target->relids = now;
-		if (!grew)
-			break;
-	}
-
+	(void) take_locks(attempt->target, attempt, &taken, &modes);
 	AtEOXact_GUC(true, nestlevel);
 }
 
