@@ -16,8 +16,9 @@
  *	 DateStyle, IntervalStyle	  ISO and postgres, as pg_dump writes them
  *	 extra_float_digits			  3 (output only): floats read back exactly
  *
- * Two ways to pin them.  dp_enter_canonical_input() and friends set the
- * GUCs themselves, at a GUC nest level the caller restores with
+ * Two ways to pin them.  dp_enter_canonical_input() (and, for the search
+ * path alone, dp_enter_search_path()) sets the GUCs themselves, at a GUC
+ * nest level the caller restores with
  * AtEOXact_GUC(): what runs meanwhile (an event trigger, SHOW) sees the
  * pinned values.  The validation engine, which writes and reads canonical
  * text on every call, uses dp_canonical_begin() and dp_canonical_end()
@@ -75,16 +76,6 @@ dp_enter_canonical_input(bool search_path)
 	pin("array_nulls", "on");
 	pin("datestyle", "ISO, YMD");
 	pin("intervalstyle", "postgres");
-	return nestlevel;
-}
-
-/* Settings under which canonical text is written. */
-int
-dp_enter_canonical_output(void)
-{
-	int			nestlevel = dp_enter_canonical_input(true);
-
-	pin("extra_float_digits", "3");
 	return nestlevel;
 }
 
