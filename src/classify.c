@@ -293,6 +293,14 @@ dp_classify(Node *expr, DefaultKind *kind, List **allowlisted)
 	return context.user_function;
 }
 
+/* Is funcid created by initdb and immutable? */
+bool
+dp_function_is_builtin_immutable(Oid funcid)
+{
+	return OidIsValid(funcid) && funcid < FirstNormalObjectId &&
+		func_volatile(funcid) == PROVOLATILE_IMMUTABLE;
+}
+
 /*
  * Classify one function by OID: allowlisted (dynamic), built-in immutable
  * (static), or refused with an error.  "Built-in" means created by initdb.
@@ -312,9 +320,9 @@ classify_function(Oid funcid, void *arg)
 													  funcid);
 		return false;
 	}
-	volatility = func_volatile(funcid);
-	if (funcid < FirstNormalObjectId && volatility == PROVOLATILE_IMMUTABLE)
+	if (dp_function_is_builtin_immutable(funcid))
 		return false;
+	volatility = func_volatile(funcid);
 
 	name = format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY);
 	if (funcid >= FirstNormalObjectId)

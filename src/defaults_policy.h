@@ -126,6 +126,7 @@ extern void dp_require_safe_node_types(Node *expr);
 typedef bool (*DpFunctionVisitor) (Oid funcid, void *arg);
 
 extern bool dp_node_is_known(Node *node);
+extern bool dp_function_is_builtin_immutable(Oid funcid);
 extern bool dp_walk_functions(Node *node, DpFunctionVisitor visit, void *arg,
 							  Node **unknown);
 extern bool dp_classify(Node *expr, DefaultKind *kind, List **allowlisted);
@@ -152,7 +153,6 @@ extern void dp_canonical_begin(DpCanonical *saved, bool search_path,
 extern void dp_canonical_end(DpCanonical *saved);
 extern int	dp_enter_search_path(bool canonical);
 extern int	dp_enter_canonical_input(bool search_path);
-extern int	dp_enter_canonical_output(void);
 extern char *dp_canonical_text(Node *expr, Oid typid, int32 typmod,
 							   char **type_name);
 

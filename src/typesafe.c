@@ -68,19 +68,11 @@ static void require_safe_domain(Oid typid, SafetyContext *context);
 static void require_safe_range(Oid typid, SafetyContext *context);
 static bool safe_tree_walker(Node *node, SafetyContext *context);
 
-/* Is funcid created by initdb and immutable? */
-static bool
-builtin_immutable(Oid funcid)
-{
-	return OidIsValid(funcid) && funcid < FirstNormalObjectId &&
-		func_volatile(funcid) == PROVOLATILE_IMMUTABLE;
-}
-
 /* For dp_walk_functions(): stop at the first function that is not. */
 static bool
 not_builtin_immutable(Oid funcid, void *arg)
 {
-	if (builtin_immutable(funcid))
+	if (dp_function_is_builtin_immutable(funcid))
 		return false;
 	*(Oid *) arg = funcid;
 	return true;
@@ -278,14 +270,14 @@ require_safe_range(Oid typid, SafetyContext *context)
 	opclass = range->rngsubopc;
 	ReleaseSysCache(tuple);
 
-	if (OidIsValid(canonical) && !builtin_immutable(canonical))
+	if (OidIsValid(canonical) && !dp_function_is_builtin_immutable(canonical))
 		unsafe(context,
 			   psprintf("Range type %s has canonical function %s, which is not a built-in immutable function.",
 						format_type_be_qualified(typid), function_name(canonical)));
 	cmp = get_opfamily_proc(get_opclass_family(opclass),
 							get_opclass_input_type(opclass),
 							get_opclass_input_type(opclass), BTORDER_PROC);
-	if (!builtin_immutable(cmp))
+	if (!dp_function_is_builtin_immutable(cmp))
 		unsafe(context,
 			   psprintf("Range type %s compares its bounds with function %s, which is not a built-in immutable function.",
 						format_type_be_qualified(typid), function_name(cmp)));
