@@ -92,6 +92,30 @@ init_check(DefaultCheck *check)
 }
 
 /*
+ * The checks of text, once *check is set up: column_type NULL means the
+ * type is already in *check.
+ */
+static void
+check_expression_text(const char *expression, const char *column_type,
+					  int flags, Oid owner, DefaultCheck *check)
+{
+	CheckArgs	args = {0};
+
+	if (expression == NULL)
+	{
+		refuse(check, ERRCODE_NULL_VALUE_NOT_ALLOWED,
+			   pstrdup("default expression must not be null"), NULL, NULL);
+		return;
+	}
+	args.expression = expression;
+	args.column_type = column_type;
+	args.flags = flags;
+	args.owner = owner;
+	args.check = check;
+	run_check(check_text, &args);
+}
+
+/*
  * Validate expression as a default for a column of type column_type.
  *
  * Never raises for bad input: the verdict, and the error that an invalid
@@ -106,8 +130,6 @@ void
 dp_check_default(const char *expression, const char *column_type,
 				 int flags, Oid owner, DefaultCheck *check)
 {
-	CheckArgs	args = {0};
-
 	init_check(check);
 	if (column_type == NULL)
 	{
@@ -115,19 +137,7 @@ dp_check_default(const char *expression, const char *column_type,
 			   pstrdup("column type must not be null"), NULL, NULL);
 		return;
 	}
-	if (expression == NULL)
-	{
-		refuse(check, ERRCODE_NULL_VALUE_NOT_ALLOWED,
-			   pstrdup("default expression must not be null"), NULL, NULL);
-		return;
-	}
-
-	args.expression = expression;
-	args.column_type = column_type;
-	args.flags = flags;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_text, &args);
+	check_expression_text(expression, column_type, flags, owner, check);
 }
 
 /*
@@ -138,21 +148,10 @@ void
 dp_check_default_typed(const char *expression, Oid typid, int32 typmod,
 					   Oid owner, DefaultCheck *check)
 {
-	CheckArgs	args = {0};
-
 	init_check(check);
 	check->typid = typid;
 	check->typmod = typmod;
-	if (expression == NULL)
-	{
-		refuse(check, ERRCODE_NULL_VALUE_NOT_ALLOWED,
-			   pstrdup("default expression must not be null"), NULL, NULL);
-		return;
-	}
-	args.expression = expression;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_text, &args);
+	check_expression_text(expression, NULL, 0, owner, check);
 }
 
 /*
