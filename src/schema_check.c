@@ -126,11 +126,13 @@ check_schema_defaults(PG_FUNCTION_ARGS)
 			Datum		values[6];
 			bool		nulls[6] = {0};
 
-			values[2] = CStringGetTextDatum(dp_canonical_text(stored, typid, typmod,
-															  &type_name));
 			dp_check_stored(stored, typid, typmod,
 							DatumGetObjectId(SPI_getbinval(row, desc, 6, &isnull)),
 							&check);
+			/* the engine wrote the text unless it refused before that step */
+			values[2] = CStringGetTextDatum(check.normalized ? check.normalized :
+											dp_canonical_text(stored, typid, typmod,
+															  &type_name));
 
 			values[0] = SPI_getbinval(row, desc, 1, &isnull);
 			values[1] = SPI_getbinval(row, desc, 2, &isnull);
