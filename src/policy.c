@@ -49,6 +49,8 @@ static const char *arg_text(FunctionCallInfo fcinfo, int argno);
 static const char *required_text(FunctionCallInfo fcinfo, int argno,
 								 const char *what);
 static bool read_policy(const char *name, bool for_update, StoredPolicy *policy);
+static bool lookup_policy(const char *name, char **column_type,
+						  char **expression, bool *keep_default);
 static void validate_policy(const char *name, const char *expression,
 							const char *column_type, int flags,
 							DefaultCheck *check);
@@ -265,13 +267,15 @@ create_default_policy(PG_FUNCTION_ARGS)
 	bool		keep_default = PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3);
 	const char *description = description_arg(fcinfo, 4);
 	DefaultCheck check;
-	StoredPolicy existing;
+	char	   *existing_type;
+	char	   *existing_expression;
+	bool		existing_keep;
 	StringInfoData detail;
 	Datum		row;
 
-	SPI_connect();
-	if (read_policy(name, false, &existing))
+	if (lookup_policy(name, &existing_type, &existing_expression, &existing_keep))
 		policy_exists(name);
+	SPI_connect();
 	validate_policy(name, expression, column_type, 0, &check);
 	dp_lock_allowlisted(&check);
 
