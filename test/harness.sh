@@ -60,6 +60,10 @@ install_missing() {
 		missing+=("postgresql-server-dev-$PGVER")
 	command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 	perl -MIPC::Run -e 1 2>/dev/null || missing+=(libipc-run-perl)
+	# test/t/007_pgaudit.pl preloads pgAudit into its node
+	[ -f "/usr/share/postgresql/$PGVER/extension/pgaudit.control" ] &&
+		[ -f "/usr/lib/postgresql/$PGVER/lib/pgaudit.so" ] ||
+		missing+=("postgresql-$PGVER-pgaudit")
 	command -v prove >/dev/null || missing+=(perl)
 	command -v make >/dev/null || missing+=(make)
 	command -v gcc >/dev/null || missing+=(gcc)
