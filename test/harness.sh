@@ -234,6 +234,8 @@ run_server_suites() {
 }
 
 # The TAP tests, as an unprivileged user on a copy of the tree it owns.
+# DEFAULTS_POLICY_HARNESS tells a test that what install_missing installs
+# is there: a test that needs it fails instead of skipping.
 run_tap_suite() {
 	local out=$1 copy rc=0
 
@@ -247,6 +249,7 @@ run_tap_suite() {
 	# the nodes' postmasters inherit prove's environment (san_env)
 	runuser -u "$TAP_USER" -- env -C "$copy" \
 		TESTDIR="$copy" PATH="$PGBIN:$PATH" ${san_env[@]+"${san_env[@]}"} \
+		DEFAULTS_POLICY_HARNESS=1 \
 		PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 		prove -v -I "$PGXSDIR/src/test/perl" -I "$copy" test/t/*.pl \
 		>"$out/tap.log" 2>&1 || rc=1
