@@ -30,3 +30,14 @@ CREATE EVENT TRIGGER default_policy_enforce_end ON ddl_command_end
 	EXECUTE FUNCTION @extschema@.default_policy_enforce_end();
 CREATE EVENT TRIGGER default_policy_enforce_rewrite ON table_rewrite
 	EXECUTE FUNCTION @extschema@.default_policy_enforce_rewrite();
+
+--
+-- A restore makes tables, which enforcement audits, before it loads the
+-- trail: a restored row whose id is taken moves the row there to the end.
+--
+CREATE FUNCTION @extschema@.default_policy_audit_make_room()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'default_policy_audit_make_room' LANGUAGE C;
+CREATE TRIGGER default_policy_audit_make_room
+	BEFORE INSERT ON @extschema@.default_policy_audit
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.default_policy_audit_make_room();
