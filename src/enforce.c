@@ -182,10 +182,23 @@ push_frame(Node *parsetree)
 	return frame;
 }
 
-/* The frame of parsetree, taken off the stack with any left above it. */
+/*
+ * The frame of parsetree, taken off the stack with any left above it, or
+ * NULL if the statement has none (its start found nothing to do): then the
+ * stack, which may hold the frames of statements it runs within, is left
+ * alone.
+ */
 static EnforceFrame *
 pop_frame(Node *parsetree)
 {
+	ListCell   *lc;
+
+	foreach(lc, frames)
+		if (((EnforceFrame *) lfirst(lc))->parsetree == parsetree)
+			break;
+	if (lc == NULL)
+		return NULL;
+
 	while (frames != NIL)
 	{
 		EnforceFrame *frame = (EnforceFrame *) linitial(frames);
@@ -196,6 +209,46 @@ pop_frame(Node *parsetree)
 		MemoryContextDelete(frame->context);
 	}
 	return NULL;
+}
+
+/*
+ * Whether the statement can store a default: anything but the ALTER TABLE
+ * subcommands below, and domain commands without DEFAULT, cannot, and cost
+ * nothing more than this look.
+ */
+static bool
+may_make_defaults(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+			return true;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->subtype == AT_AddColumn ||
+					cmd->subtype == AT_AddColumnToView ||
+					cmd->subtype == AT_AlterColumnType ||
+					(cmd->subtype == AT_ColumnDefault && cmd->def != NULL))
+					return true;
+			}
+			return false;
+		case T_CreateDomainStmt:
+			foreach(lc, ((CreateDomainStmt *) parsetree)->constraints)
+				if (lfirst_node(Constraint, lc)->contype == CONSTR_DEFAULT)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			return ((AlterDomainStmt *) parsetree)->subtype == 'T' &&
+				((AlterDomainStmt *) parsetree)->def != NULL;
+		default:
+			return false;
+	}
 }
 
 /* Whether the triggers have anything to do in this backend right now. */
@@ -528,7 +581,7 @@ default_policy_enforce_start(PG_FUNCTION_ARGS)
 	if (!trigger_active(fcinfo) || dp_enforce == DP_ENFORCE_OFF)
 		PG_RETURN_VOID();
 	parsetree = trigdata->parsetree;
-	if (is_own(parsetree))
+	if (!may_make_defaults(parsetree) || is_own(parsetree))
 		PG_RETURN_VOID();
 
 	frame = push_frame(parsetree);
