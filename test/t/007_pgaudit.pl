@@ -6,16 +6,22 @@
 #      TABLE the function runs (ADD COLUMN ... NOT NULL DEFAULT, DROP
 #      DEFAULT), with their text; enforcement does not check them again
 #      (no WARNING, no ddl_default audit row), even under enforce = error;
-#   2. a plain ALTER TABLE with a refused default under enforce = error:
+#   2. a conforming plain CREATE TABLE under enforce = error: pgAudit's
+#      DDL line and the extension's ddl_default audit line;
+#   3. a plain ALTER TABLE with a refused default under enforce = error:
 #      psql gets the error with the engine's SQLSTATE, nothing changes, and
-#      pgAudit logs nothing for it: pgAudit writes a DDL line when the
+#      pgAudit logs nothing for it: pgAudit writes a DDL line once the
 #      statement has run (after standard_ProcessUtility, or at
-#      ddl_command_end), and this one never runs to the end.  The trace of
-#      the attempt in the log is PostgreSQL's own (the ERROR with its
-#      STATEMENT);
-#   3. the same under enforce = warn: the statement runs, and the log has
-#      the enforcement WARNING (with its DETAIL, HINT and CONTEXT) and then
-#      pgAudit's DDL line for the statement, next to each other.
+#      ddl_command_end with CREATE EXTENSION pgaudit), and this one is
+#      stopped at ddl_command_start.  Nor does pgAudit log the event
+#      trigger's function (FUNCTION lines come from the executor, and event
+#      triggers call their function directly).  The trace of the attempt in
+#      the log is PostgreSQL's own: the ERROR, its CONTEXT (the column) and
+#      the STATEMENT;
+#   4. the same under enforce = warn: the statement runs, and the log has
+#      the enforcement WARNING (with its DETAIL, HINT and CONTEXT), the
+#      extension's audit line, then pgAudit's DDL line for the statement,
+#      next to each other.
 #
 # pgAudit comes from the Debian package postgresql-15-pgaudit, which
 # test/harness.sh installs: under the harness (DEFAULTS_POLICY_HARNESS set)
@@ -27,8 +33,6 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-
 my $pkglibdir = $node->config_data('--pkglibdir');
 if (!-f "$pkglibdir/pgaudit.so")
 {
@@ -40,6 +44,7 @@ if (!-f "$pkglibdir/pgaudit.so")
 	exit;
 }
 
+$node->init;
 $node->append_conf(
 	'postgresql.conf', q{
 shared_preload_libraries = 'pgaudit'
@@ -145,15 +150,45 @@ is(scalar @ext_audit, 1, 'one line of the extension\'s own audit log');
 like($ext_audit[0][1], qr/"action": "add_column"/,
 	'... for add_column');
 
-# 2. a refused plain ALTER under enforce = error
+# 2. a conforming plain CREATE TABLE under enforce = error: pgAudit's line
+# and the extension's ddl_default audit line for the same statement (the
+# extension's first: it audits at ddl_command_end, inside the statement;
+# pgAudit once the statement is done)
+($ret, $stderr, $log) = run_logged(
+	q{SET defaults_policy.enforce = error;
+CREATE TABLE invoices (id integer, issued_on date NOT NULL DEFAULT CURRENT_DATE);});
+is($ret, 0, 'enforce = error: a conforming CREATE TABLE runs');
+unlike($stderr, qr/WARNING|ERROR/, 'enforce = error: ... without a message');
+is_deeply(
+	[ map { join ',', @$_[ 3 .. 7 ] } audit_lines($log) ],
+	[
+		'DDL,CREATE TABLE,,,CREATE TABLE invoices (id integer, issued_on date NOT NULL DEFAULT CURRENT_DATE);'
+	],
+	'enforce = error: pgAudit logs the CREATE TABLE');
+is_deeply(
+	[
+		map { $_->[1] =~ s/:.*//sr }
+		  grep { $_->[1] =~ /^(AUDIT|defaults_policy audit):/ } @$log
+	],
+	[ 'defaults_policy audit', 'AUDIT' ],
+	'enforce = error: the extension\'s audit line, then pgAudit\'s');
+is( $node->safe_psql(
+		'postgres',
+		q{SELECT string_agg(concat_ws(' ', column_name, expression, kind), ', ')
+		  FROM default_policy_audit
+		  WHERE action = 'ddl_default' AND table_name = 'public.invoices'}),
+	'issued_on CURRENT_DATE dynamic',
+	'enforce = error: the default is audited as ddl_default');
+
+# 3. a refused plain ALTER under enforce = error
 ($ret, $stderr, $log) = run_logged(
 	q{SET defaults_policy.enforce = error;
 ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();});
 isnt($ret, 0, 'enforce = error: the plain ALTER TABLE is refused');
 like(
 	$stderr,
-	qr/ERROR:  42P17: default for column "lucky" of table "orders" is not allowed/,
-	'enforce = error: psql gets the engine\'s error with SQLSTATE 42P17');
+	qr/ERROR:  42P17: function pg_catalog\.random\(\) is not allowed in a default\n(?:.*\n)*CONTEXT:  default for column "lucky" of table "orders"\n/,
+	'enforce = error: psql gets the engine\'s error with SQLSTATE 42P17 and the column in CONTEXT');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT count(*) FROM pg_attribute
@@ -163,26 +198,31 @@ is( $node->safe_psql(
 # pgAudit logs a DDL statement once it has run; this one never does
 is_deeply([ audit_lines($log) ],
 	[], 'enforce = error: pgAudit logs nothing for the refused statement');
-my @errors = grep { $_->[0] eq 'ERROR' } @$log;
-is(scalar @errors, 1, 'enforce = error: the log has the ERROR');
-like(
-	$errors[0][1],
-	qr/^42P17: default for column "lucky" of table "orders" is not allowed/,
-	'enforce = error: ... the engine\'s, with its SQLSTATE');
-ok( (grep {
-			$_->[0] eq 'STATEMENT'
-			  && $_->[1] eq 'ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();'
-		} @$log),
-	'enforce = error: ... and the statement refused');
+# nor does the extension: a refused default leaves no audit row and no
+# audit line.  PostgreSQL's own log has the error, its CONTEXT and the
+# statement (log_min_error_statement = error).
+is_deeply(
+	[
+		map { "$_->[0]: $_->[1]" }
+		  grep { $_->[0] =~ /^(ERROR|CONTEXT|STATEMENT)$/ || $_->[1] =~ /audit/ } @$log
+	],
+	[
+		'ERROR: function pg_catalog.random() is not allowed in a default',
+		'CONTEXT: default for column "lucky" of table "orders"',
+		'STATEMENT: ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();',
+	],
+	'enforce = error: the log has the ERROR, its CONTEXT and the statement, and no audit line'
+);
+is(audit_count(q{column_name = 'lucky'}), '0', 'enforce = error: no audit row');
 
-# 3. the same under warn: the WARNING, then pgAudit's line for the statement
+# 4. the same under warn: the WARNING, then pgAudit's line for the statement
 ($ret, $stderr, $log) = run_logged(
 	q{SET defaults_policy.enforce = warn;
 ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();});
 is($ret, 0, 'enforce = warn: the plain ALTER TABLE runs');
 like(
 	$stderr,
-	qr/WARNING:  42P17: default for column "lucky" of table "orders" is not allowed/,
+	qr/WARNING:  42P17: function pg_catalog\.random\(\) is not allowed in a default/,
 	'enforce = warn: psql gets the WARNING');
 @audit = audit_lines($log);
 is_deeply(
@@ -205,10 +245,10 @@ is_deeply(
 	[ 'DETAIL', 'HINT', 'CONTEXT', 'defaults_policy audit' ],
 	'enforce = warn: between them only the WARNING\'s DETAIL, HINT, CONTEXT and the audit line'
 );
-like(
-	$log->[$warning][1],
-	qr/^42P17: default for column "lucky" of table "orders" is not allowed/,
-	'enforce = warn: the WARNING in the log');
+is( join("\n", map { "$_->[0]: $_->[1]" } @$log[ $warning, $warning + 3 ]),
+	qq{WARNING: function pg_catalog.random() is not allowed in a default\n}
+	  . q{CONTEXT: default for column "lucky" of table "orders"},
+	'enforce = warn: the WARNING in the log, with the column in its CONTEXT');
 is( audit_count(
 		q{action = 'ddl_default' AND column_name = 'lucky' AND kind = 'invalid'}),
 	'1',
