@@ -416,6 +416,11 @@ start_create_table(EnforceFrame *frame, CreateStmt *stmt)
 	Oid			typed_relid = InvalidOid;
 	ListCell   *lc;
 
+	/* CREATE TABLE IF NOT EXISTS of a table that exists does nothing */
+	if (stmt->if_not_exists &&
+		OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return;
+
 	frame->creates = true;
 	if (stmt->ofTypename != NULL)
 	{
@@ -460,9 +465,14 @@ static void
 start_alter_table(EnforceFrame *frame, AlterTableStmt *stmt)
 {
 	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	Oid			owner = OidIsValid(relid) ? relation_owner(relid) : InvalidOid;
+	Oid			owner;
 	List	   *coldefs = NIL;
 	ListCell   *lc;
+
+	/* no table: PostgreSQL raises its error, or skips under IF EXISTS */
+	if (!OidIsValid(relid))
+		return;
+	owner = relation_owner(relid);
 
 	foreach(lc, stmt->cmds)
 	{
@@ -471,6 +481,11 @@ start_alter_table(EnforceFrame *frame, AlterTableStmt *stmt)
 		if (cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnToView)
 		{
 			ColumnDef  *coldef = castNode(ColumnDef, cmd->def);
+
+			/* ADD COLUMN IF NOT EXISTS of a column that exists does nothing */
+			if (cmd->missing_ok &&
+				get_attnum(relid, coldef->colname) != InvalidAttrNumber)
+				continue;
 
 			frame->added = lappend(frame->added, coldef->colname);
 			coldefs = lappend(coldefs, coldef);
