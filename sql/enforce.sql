@@ -144,6 +144,10 @@ ALTER TABLE orders ALTER COLUMN qty SET DEFAULT random()::int;
 SELECT pg_get_expr(adbin, adrelid) AS qty_default FROM pg_attrdef
 WHERE adrelid = 'orders'::regclass AND adnum = (SELECT attnum FROM pg_attribute
 												WHERE attrelid = 'orders'::regclass AND attname = 'qty');
+-- statements that do nothing are not judged
+CREATE TABLE IF NOT EXISTS orders (b float8 DEFAULT random());
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS qty float8 DEFAULT random();
+ALTER TABLE IF EXISTS no_such_table ADD COLUMN b float8 DEFAULT random();
 CREATE DOMAIN refused_domain AS float8 DEFAULT random();
 SELECT to_regtype('refused_domain');
 ALTER DOMAIN quantity SET DEFAULT (random() * 10)::integer;
