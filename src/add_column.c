@@ -88,6 +88,8 @@ static bool column_is_no_op(TargetTable *target, const char *column,
 static void check_descendants(TargetTable *target, const char *column,
 							  List *relids);
 static List *relfilenodes(List *relids);
+static Oid	largest_table(List *relids, int64 *size);
+static void refuse_large_rewrite(List *relids);
 static Node *default_raw_tree(const DefaultCheck *check);
 static void run_alter(TargetTable *target, AlterTableCmd *cmd,
 					  const char *statement, const DefaultCheck *check);
@@ -211,6 +213,53 @@ relfilenodes(List *relids)
 }
 
 /*
+ * The largest table among relids that has storage, and its size; InvalidOid
+ * if none has.
+ */
+static Oid
+largest_table(List *relids, int64 *size)
+{
+	Oid			largest = InvalidOid;
+	ListCell   *lc;
+
+	*size = -1;
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		int64		relsize;
+
+		if (get_rel_relkind(relid) != RELKIND_RELATION)
+			continue;
+		relsize = DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
+													ObjectIdGetDatum(relid)));
+		if (relsize > *size)
+		{
+			*size = relsize;
+			largest = relid;
+		}
+	}
+	return largest;
+}
+
+/*
+ * A rewrite of a table larger than defaults_policy.max_rewrite_size is
+ * refused before the ALTER starts, as a plain ALTER TABLE is at its
+ * table_rewrite event (enforce.c).
+ */
+static void
+refuse_large_rewrite(List *relids)
+{
+	int64		size;
+	Oid			largest;
+
+	if (dp_max_rewrite_size < 0)
+		return;
+	largest = largest_table(relids, &size);
+	if (OidIsValid(largest))
+		dp_refuse_rewrite(largest, true);
+}
+
+/*
  * The raw tree to hand to ALTER TABLE: the one that was validated.  A
  * verdict on a stored tree has none; then its canonical text is parsed
  * again, and is canonical input.
@@ -238,6 +287,7 @@ run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 	AlterTableStmt *stmt = makeNode(AlterTableStmt);
 	PlannedStmt *pstmt = makeNode(PlannedStmt);
 	int			nestlevel = -1;
+	Node	   *saved_own;
 
 	stmt->relation = makeRangeVar(target->nspname, target->relname, -1);
 	stmt->cmds = list_make1(cmd);
@@ -259,8 +309,18 @@ run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 
 	if (check != NULL && (check->canonical_input || check->raw == NULL))
 		nestlevel = dp_enter_canonical_input(false);
-	ProcessUtility(pstmt, statement, false, PROCESS_UTILITY_QUERY, NULL, NULL,
-				   None_Receiver, NULL);
+	/* validated and audited here: enforcement passes it (enforce.c) */
+	dp_enforce_own_begin((Node *) stmt, &saved_own);
+	PG_TRY();
+	{
+		ProcessUtility(pstmt, statement, false, PROCESS_UTILITY_QUERY, NULL,
+					   NULL, None_Receiver, NULL);
+	}
+	PG_FINALLY();
+	{
+		dp_enforce_own_end(saved_own);
+	}
+	PG_END_TRY();
 	if (nestlevel >= 0)
 		AtEOXact_GUC(true, nestlevel);
 	CommandCounterIncrement();
@@ -532,6 +592,8 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	if (column_is_no_op(target, column, check, if_not_exists))
 		return audit_no_op(target, &event, &detail);
 	check_descendants(target, column, target->relids);
+	if (check->rewrites)
+		refuse_large_rewrite(target->relids);
 
 	before = relfilenodes(target->relids);
 	{
@@ -744,6 +806,29 @@ add_column_note(const DefaultCheck *check, int tables, double rows,
 					tables, rows_text);
 }
 
+/*
+ * What defaults_policy.max_rewrite_size says of a rewrite, added to note:
+ * add_column_with_default obeys it as a plain ALTER TABLE does.
+ */
+static char *
+rewrite_limit_note(char *note, const DefaultCheck *check, List *relids)
+{
+	int64		size;
+	Oid			largest;
+
+	if (!check->rewrites || dp_max_rewrite_size < 0)
+		return note;
+	largest = largest_table(relids, &size);
+	if (!OidIsValid(largest))
+		return note;
+	if (size > dp_max_rewrite_size)
+		return psprintf("%s; refused: table \"%s\" takes %s, more than defaults_policy.max_rewrite_size (%s)",
+						note, get_rel_name(largest), dp_size_text(size),
+						dp_size_text(dp_max_rewrite_size));
+	return psprintf("%s; within defaults_policy.max_rewrite_size (%s)",
+					note, dp_size_text(dp_max_rewrite_size));
+}
+
 /* The note on step 1 of explain_add_column: how the lock is taken. */
 static char *
 lock_note(int descendants)
@@ -835,8 +920,9 @@ explain_add_column(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(2);
 	values[1] = CStringGetTextDatum(add_column_statement(&target, column, &check));
 	values[3] = BoolGetDatum(check.rewrites);
-	values[4] = CStringGetTextDatum(add_column_note(&check, tables, rows,
-													rows_known));
+	values[4] = CStringGetTextDatum(rewrite_limit_note(add_column_note(&check, tables, rows,
+																	   rows_known),
+													   &check, relids));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(3);

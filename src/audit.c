@@ -39,7 +39,9 @@
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "commands/sequence.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
@@ -329,6 +331,77 @@ dp_audit(const DpAuditEvent *event)
  * are escaped.  Call dp_json_begin(), then the add functions, then
  * dp_json_end() for the text.
  */
+/* Whether the trail has a row with this id that a new snapshot sees. */
+static bool
+id_taken(Relation rel, int64 id)
+{
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		taken;
+
+	ScanKeyInit(&key, Anum_audit_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(id));
+	scan = systable_beginscan(rel, audit_indexid, true, snapshot, 1, &key);
+	taken = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	return taken;
+}
+
+/*
+ * default_policy_audit_make_room() RETURNS trigger, BEFORE INSERT FOR EACH
+ * ROW on default_policy_audit
+ *
+ * The extension writes its rows directly (dp_audit), so this sees only rows
+ * inserted by SQL: a superuser's INSERT, or the COPY of a restore.  A
+ * restore makes the tables before it loads the trail, and enforcement
+ * audits the defaults it makes (ddl_default): their ids would collide with
+ * the restored ones, and the COPY would fail.  The row already there moves
+ * to the end of the trail, so the restored row keeps its id and the trail
+ * keeps its order.
+ */
+PG_FUNCTION_INFO_V1(default_policy_audit_make_room);
+Datum
+default_policy_audit_make_room(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	bool		isnull;
+	int64		id;
+	Relation	rel;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "default_policy_audit_make_room: not fired before insert for each row");
+
+	tuple = trigdata->tg_trigtuple;
+	id = DatumGetInt64(heap_getattr(tuple, Anum_audit_id,
+									RelationGetDescr(trigdata->tg_relation),
+									&isnull));
+	if (isnull)
+		return PointerGetDatum(tuple);
+
+	rel = open_audit();
+	if (id_taken(rel, id))
+	{
+		Oid			argtypes[2] = {INT8OID, INT8OID};
+		Datum		values[2];
+
+		values[0] = Int64GetDatum(Max(highest_id(rel), id) + 1);
+		values[1] = Int64GetDatum(id);
+		SPI_connect();
+		dp_spi_as_owner(psprintf("UPDATE %s.%s SET id = $1 WHERE id OPERATOR(pg_catalog.=) $2",
+								 dp_extension_schema_quoted(), DP_AUDIT_TABLE),
+						2, argtypes, values, NULL);
+		SPI_finish();
+	}
+	table_close(rel, NoLock);
+	return PointerGetDatum(tuple);
+}
+
 void
 dp_json_begin(StringInfo buf)
 {

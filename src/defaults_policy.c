@@ -23,6 +23,7 @@ _PG_init(void)
 	dp_init_audit();
 	dp_init_policy();
 	dp_init_parse();
+	dp_init_enforce();
 }
 
 /* Raise the error for a NULL argument that must be given. */

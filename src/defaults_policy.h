@@ -16,6 +16,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
 #include "storage/lockdefs.h"
@@ -95,6 +96,8 @@ extern void dp_check_default(const char *expression, const char *column_type,
 							 int flags, Oid owner, DefaultCheck *result);
 extern void dp_check_default_typed(const char *expression, Oid typid,
 								   int32 typmod, Oid owner, DefaultCheck *result);
+extern void dp_check_raw(Node *raw, const TypeName *type_name, Oid typid,
+						 int32 typmod, Oid owner, DefaultCheck *result);
 extern void dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
 							DefaultCheck *result);
 extern void dp_recheck_safety(const DefaultCheck *check);
@@ -234,9 +237,26 @@ extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg,
 extern void dp_require_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 
 /* settings.c */
+typedef enum DpEnforce
+{
+	DP_ENFORCE_OFF,
+	DP_ENFORCE_WARN,
+	DP_ENFORCE_ERROR
+} DpEnforce;
+
 extern bool dp_log_audit;
 extern int	dp_lock_timeout;
 extern int	dp_lock_retries;
+extern int	dp_enforce;
+extern int64 dp_max_rewrite_size;
+extern const char *dp_enforce_name(void);
+extern char *dp_size_text(int64 bytes);
 extern void dp_init_settings(void);
+
+/* enforce.c */
+extern void dp_init_enforce(void);
+extern void dp_enforce_own_begin(Node *stmt, Node **saved);
+extern void dp_enforce_own_end(Node *saved);
+extern void dp_refuse_rewrite(Oid relid, bool own);
 
 #endif							/* DEFAULTS_POLICY_H */

@@ -3,10 +3,12 @@
  * validation.c
  *	  The validation engine: is this a good default for that column type?
  *
- * Two entry points, one verdict (DefaultCheck):
+ * Three entry points, one verdict (DefaultCheck):
  *
  *	 dp_check_default()  text a user typed, or canonical text the extension
  *						 stored, with a column type as text
+ *	 dp_check_raw()		 the raw tree of a DEFAULT clause in a DDL statement,
+ *						 before PostgreSQL analyses it (enforcement)
  *	 dp_check_stored()	 a default PostgreSQL stored (pg_attrdef.adbin):
  *						 classified from the tree, never re-parsed
  *
@@ -33,6 +35,7 @@
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -41,6 +44,8 @@ typedef struct CheckArgs
 {
 	const char *expression;		/* text, or NULL for a stored tree */
 	const char *column_type;
+	const TypeName *type_name;	/* a raw tree's column type, or NULL */
+	Node	   *raw;			/* a raw tree */
 	Node	   *stored;			/* a stored tree */
 	int			flags;
 	Oid			owner;
@@ -49,6 +54,7 @@ typedef struct CheckArgs
 } CheckArgs;
 
 static void check_text(void *arg);
+static void check_raw(void *arg);
 static void check_stored(void *arg);
 static void check_tree(DefaultCheck *check, Node *expr, List *frozen,
 					   Oid owner);
@@ -152,6 +158,29 @@ dp_check_default_typed(const char *expression, Oid typid, int32 typmod,
 	check->typid = typid;
 	check->typmod = typmod;
 	check_expression_text(expression, NULL, 0, owner, check);
+}
+
+/*
+ * Validate the raw tree of a DEFAULT clause, as a DDL statement holds it
+ * before parse analysis, for a column of the type type_name names (resolved
+ * here, typmod included) or, when type_name is NULL, of typid/typmod.  The
+ * tree is copied, not changed.  As for dp_check_default(), never raises
+ * for a bad default.
+ */
+void
+dp_check_raw(Node *raw, const TypeName *type_name, Oid typid, int32 typmod,
+			 Oid owner, DefaultCheck *check)
+{
+	CheckArgs	args = {0};
+
+	init_check(check);
+	check->typid = typid;
+	check->typmod = typmod;
+	args.raw = raw;
+	args.type_name = type_name;
+	args.owner = owner;
+	args.check = check;
+	run_check(check_raw, &args);
 }
 
 /*
@@ -309,6 +338,26 @@ check_text(void *arg)
 
 	if (args->flags & DP_STORED_FOR_OTHERS)
 		dp_refuse_temporary_objects(check->expr, check->typid);
+	check_tree(check, check->expr, args->frozen, args->owner);
+}
+
+/* The steps for a raw tree: those for text, without the parsing. */
+static void
+check_raw(void *arg)
+{
+	CheckArgs  *args = (CheckArgs *) arg;
+	DefaultCheck *check = args->check;
+
+	enter_restricted();
+	if (args->type_name != NULL)
+		typenameTypeIdAndMod(NULL, args->type_name, &check->typid,
+							 &check->typmod);
+	dp_require_safe_type(check->typid);
+
+	check->raw = copyObject(args->raw);
+	dp_require_safe_named_types(check->raw);
+	args->frozen = dp_find_frozen_literals(check->raw);
+	check->expr = dp_analyse(check->raw, NULL, check->typid, check->typmod);
 	check_tree(check, check->expr, args->frozen, args->owner);
 }
 

@@ -98,3 +98,28 @@ RESET ROLE;
 SELECT table_name, column_name, valid, reason FROM check_schema_defaults('m');
 SELECT valid, reason FROM check_default('''{1}''::m.d[]', 'integer[]');
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'mallory';
+
+-- 9. Enforcement: plain DDL meets the same rules (defaults_policy.enforce).
+--    Under warn, the default, Django's AddField(default=uuid.uuid4) is
+--    caught: the uuid was computed once, so every row gets the same one.
+SHOW defaults_policy.enforce;
+ALTER TABLE orders ADD COLUMN django_id uuid DEFAULT '4b0b5a4e-7f3c-4c4b-9c3e-1c2d3e4f5a6b'::uuid NOT NULL;
+ALTER TABLE orders ALTER COLUMN django_id DROP DEFAULT;
+SELECT count(DISTINCT django_id) AS distinct_django_ids FROM orders;
+--    Under error, a non-conforming default is refused before any work:
+--    no column, no rewrite of the million rows
+SET defaults_policy.enforce = error;
+SELECT relfilenode AS orders_file FROM pg_class WHERE relname = 'orders' \gset
+ALTER TABLE orders ADD COLUMN lucky float8 NOT NULL DEFAULT random();
+SELECT count(*) AS lucky_columns FROM pg_attribute
+WHERE attrelid = 'orders'::regclass AND attname = 'lucky';
+SELECT relfilenode = :orders_file AS orders_not_rewritten FROM pg_class WHERE relname = 'orders';
+--    and a rewrite of a table larger than max_rewrite_size is refused too
+SET defaults_policy.max_rewrite_size = '10MB';
+ALTER TABLE orders ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();
+RESET defaults_policy.max_rewrite_size;
+RESET defaults_policy.enforce;
+--    every default made by plain DDL is in the audit trail
+SELECT id, table_name, column_name, expression, kind, detail->>'source' AS source,
+	   detail->>'warning' AS warning
+FROM default_policy_audit WHERE action = 'ddl_default' ORDER BY id;

@@ -74,7 +74,7 @@ my @audit = split /\n/, $before{audit};
 is(scalar @policies, 4, 'four policies before');
 is(scalar @audit,    5, 'five audit rows before');
 
-$node->safe_psql('old_db', 'ALTER EXTENSION defaults_policy UPDATE');
+$node->safe_psql('old_db', q{ALTER EXTENSION defaults_policy UPDATE TO '1.1'});
 is($node->safe_psql('old_db', q{SELECT extversion FROM pg_extension WHERE extname = 'defaults_policy'}),
 	'1.1', 'updated to 1.1');
 
@@ -99,6 +99,17 @@ is( $node->safe_psql('old_db',
 	"disallow_function $gone_oid dropped false",
 	'its removal is audited');
 cmp_ok($node->safe_psql('old_db', $query{sequence}), '>=', 6, 'the audit sequence continues');
+
+# on to the current version: 1.2 adds enforcement's event triggers
+$node->safe_psql('old_db', 'ALTER EXTENSION defaults_policy UPDATE');
+is($node->safe_psql('old_db', q{SELECT extversion FROM pg_extension WHERE extname = 'defaults_policy'}),
+	'1.2', 'updated to 1.2');
+is( $node->safe_psql('old_db',
+		q{SELECT string_agg(evtname || ' ' || evtevent, ', ' ORDER BY evtname) FROM pg_event_trigger
+		  WHERE evtname LIKE 'default_policy_enforce%'}),
+	'default_policy_enforce_end ddl_command_end, default_policy_enforce_rewrite table_rewrite, '
+	  . 'default_policy_enforce_start ddl_command_start',
+	'the enforcement triggers exist after the update');
 
 # the same objects as a fresh install
 $node->safe_psql('fresh_db', 'CREATE EXTENSION defaults_policy;' . $user_objects);
@@ -125,7 +136,7 @@ my $old_dump = schema_dump('old_db');
 my $fresh_dump = schema_dump('fresh_db');
 like($fresh_dump, qr/CREATE VIEW public\.default_policy_allowlist/,
 	'the dump lists the extension\'s members');
-is($old_dump, $fresh_dump, 'schema-only dump after the update equals a fresh 1.1 install');
+is($old_dump, $fresh_dump, 'schema-only dump after the update equals a fresh 1.2 install');
 if ($old_dump ne $fresh_dump)
 {
 	my %fresh = map { $_ => 1 } split /\n/, $fresh_dump;
