@@ -314,9 +314,24 @@ def compare_warn(base, warn, ours):
     return shown, problems
 
 
-def compare_error(base, err, ours_error):
+def continues_error(lines, j, ours):
+    """The message of the extension ERROR whose block line J continues, or
+    None."""
+    k = j - 1
+    while k >= 0 and j - k < 30:
+        m = message_of(lines[k], 'ERROR', ours)
+        if m is not None:
+            return m
+        if not (CONTINUATION_PREFIX.match(lines[k]) or CONTEXT_FRAME.match(lines[k]) or
+                lines[k].startswith('LINE ') or lines[k].strip() == '^'):
+            return None
+        k -= 1
+    return None
+
+
+def compare_error(base, err, ours_error, ours_warning, record):
     """{kind: number of hunks}, extension ERROR messages shown, and the
-    hunks that nothing explains"""
+    hunks that nothing explains; RECORD gets every hunk with its kind"""
     kinds = collections.Counter()
     shown = []
     unexplained = []
@@ -327,17 +342,30 @@ def compare_error(base, err, ours_error):
             continue
         ours = [m for m in (message_of(l, 'ERROR', ours_error) for l in err[j1:j2])
                 if m is not None]
+        continued = continues_error(err, j1, ours_error)
         if ours:
-            kinds['holds an extension ERROR'] += 1
+            kind = 'holds an extension ERROR'
             shown += ours
-            refused_before = True
+        elif tag == 'insert' and warning_blocks(err[j1:j2], ours_warning) is not None:
+            # the WARNING of the frozen uuid: a warning under error too
+            kind = 'an extension WARNING'
+
+        elif continued is not None:
+            # the extension raised PostgreSQL's own error for a default
+            # PostgreSQL refuses too: the same ERROR line, then its DETAIL,
+            # HINT and CONTEXT where PostgreSQL's had others (LINE and ^)
+            kind = 'continues an extension ERROR'
+            shown.append(continued)
         elif any(MISSING_OBJECT.match(l) for l in err[j1:j2]):
-            kinds['an object does not exist'] += 1
+            kind = 'an object does not exist'
         elif refused_before:
-            kinds['follows a refusal in the same test'] += 1
+            kind = 'follows a refusal in the same test'
         else:
-            kinds['unexplained'] += 1
+            kind = 'unexplained'
             unexplained.append(hunk_text(base, err, op))
+        refused_before = refused_before or bool(ours) or continued is not None
+        kinds[kind] += 1
+        record.append((kind, hunk_text(base, err, op, limit=40)))
     return kinds, shown, unexplained
 
 
@@ -479,6 +507,8 @@ def compare(work, src, enforce):
 
     # error
     error_identical = 0
+    listing_only = 0
+    hunks = []
     kinds = collections.Counter()
     refused_tests = collections.Counter()
     downstream_tests = []
@@ -499,7 +529,13 @@ def compare(work, src, enforce):
         base, out, listing = normalized(base_out[test], out, names)
         if listing:
             listing_tests['error'].append(test)
-        k, shown, unexplained = compare_error(base, out, ours('error', test, 'ERROR'))
+        if out == base:
+            listing_only += 1
+            continue
+        record = []
+        k, shown, unexplained = compare_error(base, out, ours('error', test, 'ERROR'),
+                                              ours('error', test, 'WARNING'), record)
+        hunks += [f'=== {test}: {kind}\n{text}' for kind, text in record]
         kinds += k
         if shown:
             refused_tests[test] = len(shown)
@@ -510,8 +546,14 @@ def compare(work, src, enforce):
     for test, problems in error_problems.items():
         fail(f'error: {test}: {len(problems)} difference(s) that no refusal explains')
 
+    with open(os.path.join(work, 'error-hunks.txt'), 'w') as f:
+        f.write('\n'.join(hunks) + '\n')
     error_log = [e for e in logs['error'] if e.ours]
     refusals = [e for e in error_log if e.severity == 'ERROR']
+    # statements that fail without the extension too
+    base_errors = {(e.test, e.statement) for e in logs['baseline'] if e.severity == 'ERROR'}
+    refused_anyway = [e for e in refusals if (e.test, e.statement) in base_errors]
+    warned_anyway = [e for e in warn_warnings if (e.test, e.statement) in base_errors]
     warned = {(e.test, e.statement, e.message) for e in warn_warnings}
     unwarned = [e for e in refusals if (e.test, e.statement, e.message) not in warned]
     for e in unwarned:
@@ -538,9 +580,11 @@ def compare(work, src, enforce):
         if listing_tests[run]:
             print(f'    {run}: the output lists the extension\'s own objects (rows left out of the '
                   f'comparison) in: {", ".join(listing_tests[run])}')
-    print(f'    extension WARNINGs: {len(warn_warnings)} in the server log, '
-          f'{sum(warned_tests.values())} of them in the tests\' output '
-          f'(the rest hidden by client_min_messages), in {len(warned_tests)} tests')
+    visible = sum(warned_tests.values())
+    print(f'    extension WARNINGs: {len(warn_warnings)} in the server log, in '
+          f'{len({e.test for e in warn_warnings})} tests; {visible} in the tests\' output'
+          f'{" (the others hidden by client_min_messages)" if visible != len(warn_warnings) else ""}; '
+          f'{len(warned_anyway)} at statements that fail without the extension too')
     by_message = collections.Counter((e.state, re.sub(r'"[^"]*"', '"..."', e.message))
                                      for e in warn_warnings)
     for (state, message), n in by_message.most_common():
@@ -555,14 +599,19 @@ def compare(work, src, enforce):
             print(f'        ... and {len(problems) - 5} more')
 
     print(f'--- error: {len(refusals)} refusals (extension ERRORs in the server log) in '
-          f'{len({e.test for e in refusals})} tests; {error_identical} tests identical to '
-          f'the baseline, {len(tests) - error_identical - len(missing)} differing')
+          f'{len({e.test for e in refusals})} tests; {error_identical} tests identical to the '
+          f'baseline, {listing_only} differing only by listing the extension\'s own objects, '
+          f'{len(refused_tests)} with refusals of their own, {len(downstream_tests)} without')
+    print(f'    {len(refusals) - len(refused_anyway)} refusals of statements that succeed without the '
+          f'extension, {len(refused_anyway)} of statements that fail without it too')
     by_state = collections.Counter(e.state for e in refusals)
     if by_state:
         print('    SQLSTATEs: ' + ', '.join(f'{s} {n}' for s, n in by_state.most_common()))
     print(f'    differing hunks: ' + (', '.join(f'{n} {k}' for k, n in kinds.most_common()) or 'none'))
     if downstream_tests:
         print(f'    tests that differ without a refusal of their own: {", ".join(downstream_tests)}')
+    if refused_tests:
+        print('    refusals seen per test: ' + ', '.join(f'{t} {n}' for t, n in refused_tests.most_common()))
     print(f'    refused without a WARNING under warn: {len(unwarned)}')
     seen = set()
     for e in refusals:
@@ -570,7 +619,8 @@ def compare(work, src, enforce):
         if key in seen:
             continue
         seen.add(key)
-        print(f'    {e.test}: {e.state} {short(e.message, 70)}')
+        anyway = ' (fails without the extension too)' if e in refused_anyway else ''
+        print(f'    {e.test}: {e.state} {short(e.message, 100)}{anyway}')
         print(f'        {short(e.statement, 100)}')
     for test, problems in error_problems.items():
         print(f'    {test}: differences that no refusal explains:')

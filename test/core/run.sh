@@ -31,14 +31,13 @@
 # library loaded is that one.  regress.so, refint.so and autoinc.so are built
 # from the source with a small PGXS Makefile.
 #
-# The suite needs two adjustments, both made to a copy and reported:
-#  - psql 15.20 skips the input after a COPY ... FROM STDIN that the server
-#    refuses before the copy starts, up to the next "\." line; an older suite
-#    lacks those lines, so compare.py fix-copy adds them where the suite's own
-#    expected output shows such a refusal.
-#  - the database settings pg_regress gives "regression" are its own
-#    (--load-extension keeps them: it makes the database as usual, then runs
-#    CREATE EXTENSION in it).
+# The suite needs one adjustment, made to a copy and reported: psql 15.20
+# skips the input after a COPY ... FROM STDIN that the server refuses before
+# the copy starts, up to the next "\." line; an older suite lacks those lines,
+# so compare.py fix-copy adds them where the suite's own expected output shows
+# such a refusal.  pg_regress --load-extension makes "regression" as usual
+# (from template0, with pg_regress's database settings) and then runs CREATE
+# EXTENSION in it, so the three runs differ in nothing else.
 #
 # Environment:
 #   CORE_SRC   an unpacked PostgreSQL 15 source tree to take the suite from.
@@ -161,7 +160,7 @@ run_suite() {
 		exit 1
 	fi
 	rm -rf "$work/$name/instance"
-	say "$name: $(grep -cE '^(test)? +[a-z_0-9]+ +\.\.\. ' "$work/$name.log" || true) tests in $((SECONDS - start)) s"
+	say "$name: $(grep -E '^(test)? +[a-z_0-9.]+ +\.\.\. ' "$work/$name.log" | grep -cv dp_core_probe || true) tests and the probe in $((SECONDS - start)) s"
 }
 
 as_user() {
@@ -188,8 +187,11 @@ chmod 755 "$work"
 say "building (warnings are errors) and installing into $work/inst"
 make -s WERROR=1
 make -s install DESTDIR="$work/inst" >/dev/null
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$top" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit="$commit+changes"
+# the last commit that changed the extension itself, and the tree's
+commit=$(git -C "$top" log -1 --no-merges --format=%h -- src ':(glob)defaults_policy--*.sql' defaults_policy.control 2>/dev/null || echo unknown)
+commit="$commit (tree at $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[ -z "$(git -C "$top" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit="$commit with changes"
+commit="$commit)"
 has_enforce=
 grep -q '"defaults_policy\.enforce"' src/*.c && has_enforce=yes
 say "extension at $commit; defaults_policy.enforce: ${has_enforce:-not defined by this build, both runs leave it unset}"
