@@ -81,6 +81,22 @@ CREATE TABLE with_domains (q quantity, n noise, m noise DEFAULT 0.5);
 ALTER TABLE orders ALTER COLUMN status TYPE varchar(10);
 :look
 
+-- statements nest: a user's event trigger that makes a table of its own
+-- while the outer CREATE TABLE is under way (it fires after ours, by name)
+CREATE FUNCTION side_table() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF current_setting('enf.inside', true) IS DISTINCT FROM 'yes' THEN
+		PERFORM set_config('enf.inside', 'yes', true);
+		CREATE TABLE enf.side (n integer DEFAULT 7, r float8 DEFAULT random());
+		PERFORM set_config('enf.inside', 'no', true);
+	END IF;
+END $$;
+CREATE EVENT TRIGGER side_table ON ddl_command_start WHEN TAG IN ('CREATE TABLE')
+	EXECUTE FUNCTION side_table();
+CREATE TABLE outer_t (x integer DEFAULT 1, y timestamptz DEFAULT now());
+DROP EVENT TRIGGER side_table;
+:look
+
 --
 -- The frozen uuid: a NOT NULL column added with a constant uuid to a table
 -- that has rows gives every row the same value (Django's AddField with
@@ -128,6 +144,10 @@ ALTER TABLE orders ALTER COLUMN qty SET DEFAULT random()::int;
 SELECT pg_get_expr(adbin, adrelid) AS qty_default FROM pg_attrdef
 WHERE adrelid = 'orders'::regclass AND adnum = (SELECT attnum FROM pg_attribute
 												WHERE attrelid = 'orders'::regclass AND attname = 'qty');
+-- statements that do nothing are not judged
+CREATE TABLE IF NOT EXISTS orders (b float8 DEFAULT random());
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS qty float8 DEFAULT random();
+ALTER TABLE IF EXISTS no_such_table ADD COLUMN b float8 DEFAULT random();
 CREATE DOMAIN refused_domain AS float8 DEFAULT random();
 SELECT to_regtype('refused_domain');
 ALTER DOMAIN quantity SET DEFAULT (random() * 10)::integer;

@@ -190,19 +190,38 @@ set_sequence_after(int64 highest)
 	dp_end_as_owner(&sw);
 }
 
+/*
+ * The last id this backend wrote, and the command that wrote it: a command
+ * that writes several rows (enforcement audits each default of a statement)
+ * probes the end of the table once, for its first.
+ */
+static TransactionId last_xid = InvalidTransactionId;
+static CommandId last_cid = InvalidCommandId;
+static int64 last_id = 0;
+
 /* The next id: drawn from the sequence, and above every id in the table. */
 static int64
 next_id(Relation rel)
 {
-	int64		highest = highest_id(rel);
 	int64		id = nextval_internal(audit_seqid, false);
+	TransactionId xid = GetTopTransactionId();
+	CommandId	cid = GetCurrentCommandId(false);
 
-	if (id > highest)
-		return id;
+	if (!(xid == last_xid && cid == last_cid && id > last_id))
+	{
+		int64		highest = highest_id(rel);
 
-	/* the sequence was set back, or set to its end and wrapped (CYCLE) */
-	set_sequence_after(highest);
-	return nextval_internal(audit_seqid, false);
+		if (id <= highest)
+		{
+			/* the sequence was set back, or set to its end and wrapped (CYCLE) */
+			set_sequence_after(highest);
+			id = nextval_internal(audit_seqid, false);
+		}
+	}
+	last_xid = xid;
+	last_cid = cid;
+	last_id = id;
+	return id;
 }
 
 static Datum

@@ -35,7 +35,6 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -182,10 +181,23 @@ push_frame(Node *parsetree)
 	return frame;
 }
 
-/* The frame of parsetree, taken off the stack with any left above it. */
+/*
+ * The frame of parsetree, taken off the stack with any left above it, or
+ * NULL if the statement has none (its start found nothing to do): then the
+ * stack, which may hold the frames of statements it runs within, is left
+ * alone.
+ */
 static EnforceFrame *
 pop_frame(Node *parsetree)
 {
+	ListCell   *lc;
+
+	foreach(lc, frames)
+		if (((EnforceFrame *) lfirst(lc))->parsetree == parsetree)
+			break;
+	if (lc == NULL)
+		return NULL;
+
 	while (frames != NIL)
 	{
 		EnforceFrame *frame = (EnforceFrame *) linitial(frames);
@@ -196,6 +208,46 @@ pop_frame(Node *parsetree)
 		MemoryContextDelete(frame->context);
 	}
 	return NULL;
+}
+
+/*
+ * Whether the statement can store a default: anything but the ALTER TABLE
+ * subcommands below, and domain commands without DEFAULT, cannot, and cost
+ * nothing more than this look.
+ */
+static bool
+may_make_defaults(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+			return true;
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+				if (cmd->subtype == AT_AddColumn ||
+					cmd->subtype == AT_AddColumnToView ||
+					cmd->subtype == AT_AlterColumnType ||
+					(cmd->subtype == AT_ColumnDefault && cmd->def != NULL))
+					return true;
+			}
+			return false;
+		case T_CreateDomainStmt:
+			foreach(lc, ((CreateDomainStmt *) parsetree)->constraints)
+				if (lfirst_node(Constraint, lc)->contype == CONSTR_DEFAULT)
+					return true;
+			return false;
+		case T_AlterDomainStmt:
+			return ((AlterDomainStmt *) parsetree)->subtype == 'T' &&
+				((AlterDomainStmt *) parsetree)->def != NULL;
+		default:
+			return false;
+	}
 }
 
 /* Whether the triggers have anything to do in this backend right now. */
@@ -364,6 +416,11 @@ start_create_table(EnforceFrame *frame, CreateStmt *stmt)
 	Oid			typed_relid = InvalidOid;
 	ListCell   *lc;
 
+	/* CREATE TABLE IF NOT EXISTS of a table that exists does nothing */
+	if (stmt->if_not_exists &&
+		OidIsValid(RangeVarGetRelid(stmt->relation, NoLock, true)))
+		return;
+
 	frame->creates = true;
 	if (stmt->ofTypename != NULL)
 	{
@@ -408,9 +465,14 @@ static void
 start_alter_table(EnforceFrame *frame, AlterTableStmt *stmt)
 {
 	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	Oid			owner = OidIsValid(relid) ? relation_owner(relid) : InvalidOid;
+	Oid			owner;
 	List	   *coldefs = NIL;
 	ListCell   *lc;
+
+	/* no table: PostgreSQL raises its error, or skips under IF EXISTS */
+	if (!OidIsValid(relid))
+		return;
+	owner = relation_owner(relid);
 
 	foreach(lc, stmt->cmds)
 	{
@@ -419,6 +481,11 @@ start_alter_table(EnforceFrame *frame, AlterTableStmt *stmt)
 		if (cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnToView)
 		{
 			ColumnDef  *coldef = castNode(ColumnDef, cmd->def);
+
+			/* ADD COLUMN IF NOT EXISTS of a column that exists does nothing */
+			if (cmd->missing_ok &&
+				get_attnum(relid, coldef->colname) != InvalidAttrNumber)
+				continue;
 
 			frame->added = lappend(frame->added, coldef->colname);
 			coldefs = lappend(coldefs, coldef);
@@ -528,7 +595,7 @@ default_policy_enforce_start(PG_FUNCTION_ARGS)
 	if (!trigger_active(fcinfo) || dp_enforce == DP_ENFORCE_OFF)
 		PG_RETURN_VOID();
 	parsetree = trigdata->parsetree;
-	if (is_own(parsetree))
+	if (!may_make_defaults(parsetree) || is_own(parsetree))
 		PG_RETURN_VOID();
 
 	frame = push_frame(parsetree);
@@ -555,10 +622,69 @@ default_policy_enforce_start(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* Whether the table has a row; the caller holds a lock that keeps it so. */
-static bool
-has_rows(Relation rel)
+/*
+ * A table as the end trigger reads it: from its pg_class row and one scan
+ * of its pg_attribute rows, not from a relcache entry, which the command
+ * has just invalidated and which would be built again for nothing.
+ */
+typedef struct TableInfo
 {
+	Oid			relid;
+	char	   *relname;
+	char	   *qualified;		/* schema-qualified, quoted as needed */
+	char		relkind;
+	bool		relispartition;
+	Oid			owner;
+	int			natts;
+	FormData_pg_attribute *atts;	/* fixed parts, by attnum - 1 */
+} TableInfo;
+
+static bool
+read_table(Oid relid, TableInfo *table)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class classform;
+	Relation	attrel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	classform = (Form_pg_class) GETSTRUCT(tuple);
+	table->relid = relid;
+	table->relname = pstrdup(NameStr(classform->relname));
+	table->qualified = quote_qualified_identifier(get_namespace_name(classform->relnamespace),
+												  table->relname);
+	table->relkind = classform->relkind;
+	table->relispartition = classform->relispartition;
+	table->owner = classform->relowner;
+	table->natts = classform->relnatts;
+	table->atts = palloc0(Max(table->natts, 1) * sizeof(FormData_pg_attribute));
+	ReleaseSysCache(tuple);
+
+	attrel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[1], Anum_pg_attribute_attnum, BTGreaterStrategyNumber,
+				F_INT2GT, Int16GetDatum(0));
+	scan = systable_beginscan(attrel, AttributeRelidNumIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+		if (att->attnum <= table->natts)
+			memcpy(&table->atts[att->attnum - 1], att, ATTRIBUTE_FIXED_PART_SIZE);
+	}
+	systable_endscan(scan);
+	table_close(attrel, AccessShareLock);
+	return true;
+}
+
+/* Whether the table has a row; the command holds a lock that keeps it so. */
+static bool
+has_rows(Oid relid)
+{
+	Relation	rel = table_open(relid, NoLock);
 	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
@@ -568,6 +694,7 @@ has_rows(Relation rel)
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);
+	table_close(rel, NoLock);
 	return found;
 }
 
@@ -599,20 +726,21 @@ statement_default(EnforceFrame *frame, const char *column)
 
 /* Where a default the text did not show came from. */
 static const char *
-stored_source(EnforceFrame *frame, Relation rel, Form_pg_attribute att)
+stored_source(EnforceFrame *frame, const TableInfo *table,
+			  Form_pg_attribute att)
 {
 	if (has_name(frame->serial, NameStr(att->attname)))
 		return "serial";
 	if (att->attinhcount > 0)
-		return rel->rd_rel->relispartition ? "partition" : "inherited";
+		return table->relispartition ? "partition" : "inherited";
 	if (frame->like)
 		return "like";
 	return frame->creates ? "statement" : "altered";
 }
 
-/* The audit row of one default, and its report if it is invalid. */
+/* The audit row of one default. */
 static void
-audit_default(EnforceFrame *frame, const char *command, Relation rel,
+audit_default(EnforceFrame *frame, const char *command, const TableInfo *table,
 			  const char *column, const char *domain, const DefaultCheck *check,
 			  Node *stored, const char *source, bool same_uuid)
 {
@@ -628,9 +756,8 @@ audit_default(EnforceFrame *frame, const char *command, Relation rel,
 		type_name = format_type_with_typemod(check->typid, check->typmod);
 
 	event.action = "ddl_default";
-	if (rel != NULL)
-		event.table_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-													  RelationGetRelationName(rel));
+	if (table != NULL)
+		event.table_name = table->qualified;
 	event.column_name = column;
 	event.column_type = type_name;
 	event.expression = expression;
@@ -656,20 +783,20 @@ audit_default(EnforceFrame *frame, const char *command, Relation rel,
  * a table that has rows gives every row the same value.
  */
 static bool
-frozen_uuid(EnforceFrame *frame, Relation rel, Form_pg_attribute att,
+frozen_uuid(EnforceFrame *frame, const TableInfo *table, Form_pg_attribute att,
 			const DefaultCheck *check)
 {
 	if (frame->creates || !att->attnotnull || !check->valid ||
 		check->kind != DEFAULT_KIND_STATIC ||
 		getBaseType(att->atttypid) != UUIDOID ||
 		!has_name(frame->added, NameStr(att->attname)) ||
-		rel->rd_rel->relkind != RELKIND_RELATION || !has_rows(rel))
+		table->relkind != RELKIND_RELATION || !has_rows(table->relid))
 		return false;
 	if (!frame->uuid_warned)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg("every existing row of table \"%s\" gets the same value for column \"%s\"",
-						RelationGetRelationName(rel), NameStr(att->attname)),
+						table->relname, NameStr(att->attname)),
 				 errdetail("The default is a constant uuid, evaluated once when the column is added."),
 				 errhint("Use gen_random_uuid() as the default, or add the column with add_column_with_policy() and a policy whose default is gen_random_uuid().")));
 	frame->uuid_warned = true;
@@ -696,13 +823,15 @@ domain_default(Oid typid)
 static void
 end_relation(EnforceFrame *frame, const char *command, Oid relid, bool target)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
+	TableInfo	table;
 	Relation	attrdef;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	Bitmapset  *judged = NULL;
+
+	if (!read_table(relid, &table))
+		return;
 
 	attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_attrdef_adrelid, BTEqualStrategyNumber,
@@ -722,9 +851,9 @@ end_relation(EnforceFrame *frame, const char *command, Oid relid, bool target)
 
 		if (!TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data)) ||
 			HeapTupleHeaderGetCmin(tuple->t_data) < frame->start_cid ||
-			def->adnum <= 0 || def->adnum > desc->natts)
+			def->adnum <= 0 || def->adnum > table.natts)
 			continue;
-		att = TupleDescAttr(desc, def->adnum - 1);
+		att = &table.atts[def->adnum - 1];
 		if (att->attisdropped || att->attgenerated != '\0')
 			continue;
 		judged = bms_add_member(judged, def->adnum);
@@ -741,49 +870,44 @@ end_relation(EnforceFrame *frame, const char *command, Oid relid, bool target)
 			/* reported at the start */
 			check = &sd->check;
 			source = target ? "statement" :
-				rel->rd_rel->relispartition ? "partition" : "inherited";
+				table.relispartition ? "partition" : "inherited";
 		}
 		else
 		{
-			dp_check_stored(stored, att->atttypid, att->atttypmod,
-							rel->rd_rel->relowner, &stored_check);
+			dp_check_stored(stored, att->atttypid, att->atttypmod, table.owner,
+							&stored_check);
 			check = &stored_check;
-			source = stored_source(frame, rel, att);
+			source = stored_source(frame, &table, att);
 			if (!check->valid)
 				report_invalid(frame->mode, check,
-							   column_what(NameStr(att->attname),
-										   RelationGetRelationName(rel)));
+							   column_what(NameStr(att->attname), table.relname));
 		}
-		audit_default(frame, command, rel, NameStr(att->attname), NULL, check,
-					  stored, source, frozen_uuid(frame, rel, att, check));
+		audit_default(frame, command, &table, NameStr(att->attname), NULL, check,
+					  stored, source, frozen_uuid(frame, &table, att, check));
 	}
 	systable_endscan(scan);
 	table_close(attrdef, AccessShareLock);
 
 	/* new columns without a default of their own take their domain's */
-	for (int i = 0; i < desc->natts; i++)
+	for (int i = 0; i < table.natts; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
+		Form_pg_attribute att = &table.atts[i];
 		Node	   *expr;
 		DefaultCheck check;
 
-		if (att->attisdropped || att->atthasdef ||
+		if (att->attnum == 0 || att->attisdropped || att->atthasdef ||
 			bms_is_member(att->attnum, judged) ||
-			(!frame->creates &&
-			 !has_name(frame->added, NameStr(att->attname))) ||
+			(!frame->creates && !has_name(frame->added, NameStr(att->attname))) ||
 			(expr = domain_default(att->atttypid)) == NULL)
 			continue;
-		dp_check_stored(expr, att->atttypid, att->atttypmod,
-						rel->rd_rel->relowner, &check);
+		dp_check_stored(expr, att->atttypid, att->atttypmod, table.owner, &check);
 		if (!check.valid)
 			report_invalid(frame->mode, &check,
-						   column_what(NameStr(att->attname),
-									   RelationGetRelationName(rel)));
-		audit_default(frame, command, rel, NameStr(att->attname),
+						   column_what(NameStr(att->attname), table.relname));
+		audit_default(frame, command, &table, NameStr(att->attname),
 					  format_type_be_qualified(att->atttypid), &check, expr,
 					  "domain", false);
 	}
-	relation_close(rel, AccessShareLock);
 }
 
 /* A domain's statement default, audited once the domain exists. */

@@ -160,6 +160,19 @@ dp_check_default_typed(const char *expression, Oid typid, int32 typmod,
 	check_expression_text(expression, NULL, 0, owner, check);
 }
 
+/* The checks of a tree in args, for a column of type typid/typmod. */
+static void
+check_tree_for(void (*steps) (void *), CheckArgs *args, Oid typid,
+			   int32 typmod, Oid owner, DefaultCheck *check)
+{
+	init_check(check);
+	check->typid = typid;
+	check->typmod = typmod;
+	args->owner = owner;
+	args->check = check;
+	run_check(steps, args);
+}
+
 /*
  * Validate the raw tree of a DEFAULT clause, as a DDL statement holds it
  * before parse analysis, for a column of the type type_name names (resolved
@@ -173,14 +186,9 @@ dp_check_raw(Node *raw, const TypeName *type_name, Oid typid, int32 typmod,
 {
 	CheckArgs	args = {0};
 
-	init_check(check);
-	check->typid = typid;
-	check->typmod = typmod;
 	args.raw = raw;
 	args.type_name = type_name;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_raw, &args);
+	check_tree_for(check_raw, &args, typid, typmod, owner, check);
 }
 
 /*
@@ -194,13 +202,8 @@ dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
 {
 	CheckArgs	args = {0};
 
-	init_check(check);
-	check->typid = typid;
-	check->typmod = typmod;
 	args.stored = expr;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_stored, &args);
+	check_tree_for(check_stored, &args, typid, typmod, owner, check);
 }
 
 /*
