@@ -145,7 +145,7 @@ run_suite() {
 		esac
 		echo "log_directory = '$work/$name/serverlog'"
 	} >"$work/$name.conf"
-	chown -R "$CORE_USER" "$work/$name" "$work/$name.conf"
+	give "$work/$name" "$work/$name.conf"
 	# shellcheck disable=SC2086
 	as_user env -C "$work" "$PG_REGRESS" \
 		--temp-instance="$work/$name/instance" --temp-config="$work/$name.conf" \
@@ -163,12 +163,18 @@ run_suite() {
 	say "$name: $(grep -E '^(test)? +[a-z_0-9.]+ +\.\.\. ' "$work/$name.log" | grep -cv dp_core_probe || true) tests and the probe in $((SECONDS - start)) s"
 }
 
+# root runs the clusters as $CORE_USER (initdb refuses root), and gives it
+# what it writes; anyone else runs them as itself
 as_user() {
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u "$CORE_USER" -- "$@"
 	else
 		"$@"
 	fi
+}
+
+give() {
+	[ "$(id -u)" -ne 0 ] || chown -R "$CORE_USER" "$@"
 }
 
 # the source of the suite
@@ -277,7 +283,7 @@ log_error_verbosity = verbose
 log_min_error_statement = warning
 EOF
 chmod -R a+rX "$work"
-chown -R "$CORE_USER" "$work/suite"
+give "$work/suite"
 
 say "running the suite three times"
 run_suite baseline ""
