@@ -261,31 +261,42 @@ trigger_active(FunctionCallInfo fcinfo)
 
 /*
  * Report an invalid default: a WARNING under "warn", the engine's error
- * under "error".  what names the default ("default for column ...").
+ * under "error".  what is the primary message, which names the default
+ * (psql shows no CONTEXT line with a WARNING); the engine's message and
+ * detail become the detail.
  */
 static void
 report_invalid(DpEnforce mode, const DefaultCheck *check, const char *what)
 {
+	StringInfoData reason;
+
+	initStringInfo(&reason);
+	appendStringInfoString(&reason, check->message);
+	reason.data[0] = pg_toupper((unsigned char) reason.data[0]);
+	appendStringInfoChar(&reason, '.');
+	if (check->detail)
+		appendStringInfo(&reason, " %s", check->detail);
+
 	ereport(mode == DP_ENFORCE_ERROR ? ERROR : WARNING,
 			(errcode(check->sqlstate),
-			 errmsg_internal("%s", check->message),
-			 check->detail ? errdetail_internal("%s", check->detail) : 0,
+			 errmsg_internal("%s", what),
+			 errdetail_internal("%s", reason.data),
 			 check->hint ? errhint("%s", check->hint) :
 			 errhint("Use a static default or an allowlisted function (check_default() tells which), "
-					 "or add the column with add_column_with_default() or add_column_with_policy()."),
-			 errcontext("%s", what)));
+					 "or add the column with add_column_with_default() or add_column_with_policy().")));
 }
 
 static char *
 column_what(const char *column, const char *relname)
 {
-	return psprintf("default for column \"%s\" of table \"%s\"", column, relname);
+	return psprintf("default for column \"%s\" of table \"%s\" is not allowed",
+					column, relname);
 }
 
 static char *
 domain_what(const char *domain)
 {
-	return psprintf("default for domain \"%s\"", domain);
+	return psprintf("default for domain \"%s\" is not allowed", domain);
 }
 
 /* DEFAULT NULL: PostgreSQL stores no default at all. */
@@ -326,7 +337,13 @@ judge_clause(EnforceFrame *frame, const char *column, Node *raw,
 	sd = palloc0(sizeof(StatementDefault));
 	sd->column = column;
 	dp_check_raw(raw, type_name, typid, typmod, owner, &sd->check);
-	if (is_null_default(&sd->check))
+
+	/*
+	 * DEFAULT NULL stores nothing; and a default that parse analysis refuses
+	 * is left to PostgreSQL, whose own error says where it went wrong.
+	 */
+	if (is_null_default(&sd->check) ||
+		(!sd->check.valid && sd->check.postgres_refuses))
 		return;
 	frame->defaults = lappend(frame->defaults, sd);
 	if (!sd->check.valid)

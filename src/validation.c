@@ -51,6 +51,7 @@ typedef struct CheckArgs
 	Oid			owner;
 	DefaultCheck *check;
 	List	   *frozen;			/* literals that may freeze a date or time */
+	bool		analysing;		/* in dp_analyse(), PostgreSQL's own analysis */
 } CheckArgs;
 
 static void check_text(void *arg);
@@ -246,6 +247,7 @@ run_check(void (*steps) (void *), CheckArgs *args)
 		sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
 	}
 	refuse(args->check, sqlstate, edata->message, edata->detail, edata->hint);
+	args->check->postgres_refuses = args->analysing;
 }
 
 /* Enter SECURITY_RESTRICTED_OPERATION; the subtransaction's end leaves it. */
@@ -318,8 +320,10 @@ parse_expression_step(CheckArgs *args)
 	check->raw = dp_parse_expression(args->expression);
 	dp_require_safe_named_types(check->raw);
 	args->frozen = dp_find_frozen_literals(check->raw);
+	args->analysing = true;
 	check->expr = dp_analyse(check->raw, args->expression,
 							 check->typid, check->typmod);
+	args->analysing = false;
 }
 
 /* The steps for text. */
@@ -360,7 +364,9 @@ check_raw(void *arg)
 	check->raw = copyObject(args->raw);
 	dp_require_safe_named_types(check->raw);
 	args->frozen = dp_find_frozen_literals(check->raw);
+	args->analysing = true;
 	check->expr = dp_analyse(check->raw, NULL, check->typid, check->typmod);
+	args->analysing = false;
 	check_tree(check, check->expr, args->frozen, args->owner);
 }
 
