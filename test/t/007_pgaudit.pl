@@ -16,10 +16,10 @@
 #      stopped at ddl_command_start.  Nor does pgAudit log the event
 #      trigger's function (FUNCTION lines come from the executor, and event
 #      triggers call their function directly).  The trace of the attempt in
-#      the log is PostgreSQL's own: the ERROR, its CONTEXT (the column) and
+#      the log is PostgreSQL's own: the ERROR, its DETAIL (the reason) and
 #      the STATEMENT;
 #   4. the same under enforce = warn: the statement runs, and the log has
-#      the enforcement WARNING (with its DETAIL, HINT and CONTEXT), the
+#      the enforcement WARNING (with its DETAIL and HINT), the
 #      extension's audit line, then pgAudit's DDL line for the statement,
 #      next to each other.
 #
@@ -187,8 +187,8 @@ ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();});
 isnt($ret, 0, 'enforce = error: the plain ALTER TABLE is refused');
 like(
 	$stderr,
-	qr/ERROR:  42P17: function pg_catalog\.random\(\) is not allowed in a default\n(?:.*\n)*CONTEXT:  default for column "lucky" of table "orders"\n/,
-	'enforce = error: psql gets the engine\'s error with SQLSTATE 42P17 and the column in CONTEXT');
+	qr/ERROR:  42P17: default for column "lucky" of table "orders" is not allowed\nDETAIL:  Function pg_catalog\.random\(\) is not allowed in a default\./,
+	'enforce = error: psql gets the error with the engine\'s SQLSTATE 42P17 and reason');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT count(*) FROM pg_attribute
@@ -199,19 +199,20 @@ is( $node->safe_psql(
 is_deeply([ audit_lines($log) ],
 	[], 'enforce = error: pgAudit logs nothing for the refused statement');
 # nor does the extension: a refused default leaves no audit row and no
-# audit line.  PostgreSQL's own log has the error, its CONTEXT and the
-# statement (log_min_error_statement = error).
+# audit line.  PostgreSQL's own log has the error, its DETAIL (the reason)
+# and the statement (log_min_error_statement = error).
 is_deeply(
 	[
 		map { "$_->[0]: $_->[1]" }
-		  grep { $_->[0] =~ /^(ERROR|CONTEXT|STATEMENT)$/ || $_->[1] =~ /audit/ } @$log
+		  grep { $_->[0] =~ /^(ERROR|DETAIL|STATEMENT)$/ || $_->[1] =~ /audit/ } @$log
 	],
 	[
-		'ERROR: function pg_catalog.random() is not allowed in a default',
-		'CONTEXT: default for column "lucky" of table "orders"',
+		'ERROR: default for column "lucky" of table "orders" is not allowed',
+		'DETAIL: Function pg_catalog.random() is not allowed in a default. '
+		  . 'The function is volatile and is not on the allowlist.',
 		'STATEMENT: ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();',
 	],
-	'enforce = error: the log has the ERROR, its CONTEXT and the statement, and no audit line'
+	'enforce = error: the log has the ERROR, its DETAIL and the statement, and no audit line'
 );
 is(audit_count(q{column_name = 'lucky'}), '0', 'enforce = error: no audit row');
 
@@ -222,7 +223,7 @@ ALTER TABLE orders ADD COLUMN lucky float8 DEFAULT random();});
 is($ret, 0, 'enforce = warn: the plain ALTER TABLE runs');
 like(
 	$stderr,
-	qr/WARNING:  42P17: function pg_catalog\.random\(\) is not allowed in a default/,
+	qr/WARNING:  42P17: default for column "lucky" of table "orders" is not allowed\nDETAIL:  Function pg_catalog\.random\(\) is not allowed in a default\./,
 	'enforce = warn: psql gets the WARNING');
 @audit = audit_lines($log);
 is_deeply(
@@ -232,23 +233,24 @@ is_deeply(
 	],
 	'enforce = warn: pgAudit logs the statement');
 # the log from the WARNING to pgAudit's line: nothing but the WARNING's own
-# DETAIL, HINT and CONTEXT lines and the extension's audit line between them
+# DETAIL and HINT lines and the extension's audit line between them
 my ($warning) = grep { $log->[$_][0] eq 'WARNING' } 0 .. $#$log;
 my ($pgaudit) = grep { $log->[$_][1] =~ /^AUDIT: / } 0 .. $#$log;
 ok(defined $warning && defined $pgaudit && $warning < $pgaudit,
 	'enforce = warn: the WARNING comes before pgAudit\'s line');
 is_deeply(
 	[
-		map { $_->[0] =~ /^(DETAIL|HINT|CONTEXT)$/ ? $_->[0] : $_->[1] =~ s/:.*//sr }
+		map { $_->[0] =~ /^(DETAIL|HINT)$/ ? $_->[0] : $_->[1] =~ s/:.*//sr }
 		  @$log[ $warning + 1 .. $pgaudit - 1 ]
 	],
-	[ 'DETAIL', 'HINT', 'CONTEXT', 'defaults_policy audit' ],
-	'enforce = warn: between them only the WARNING\'s DETAIL, HINT, CONTEXT and the audit line'
+	[ 'DETAIL', 'HINT', 'defaults_policy audit' ],
+	'enforce = warn: between them only the WARNING\'s DETAIL and HINT and the audit line'
 );
-is( join("\n", map { "$_->[0]: $_->[1]" } @$log[ $warning, $warning + 3 ]),
-	qq{WARNING: function pg_catalog.random() is not allowed in a default\n}
-	  . q{CONTEXT: default for column "lucky" of table "orders"},
-	'enforce = warn: the WARNING in the log, with the column in its CONTEXT');
+is( join("\n", map { "$_->[0]: $_->[1]" } @$log[ $warning, $warning + 1 ]),
+	qq{WARNING: default for column "lucky" of table "orders" is not allowed\n}
+	  . 'DETAIL: Function pg_catalog.random() is not allowed in a default. '
+	  . 'The function is volatile and is not on the allowlist.',
+	'enforce = warn: the WARNING in the log, with the reason in its DETAIL');
 is( audit_count(
 		q{action = 'ddl_default' AND column_name = 'lucky' AND kind = 'invalid'}),
 	'1',
