@@ -833,6 +833,37 @@ domain_default(Oid typid)
 }
 
 /*
+ * The verdict of the start, judged again now: a function it allowed may
+ * have been taken off the allowlist while the statement waited for its
+ * lock.  Returns check itself, or an invalid verdict in *recheck.
+ */
+static const DefaultCheck *
+judge_again(const DefaultCheck *check, DefaultCheck *recheck)
+{
+	ListCell   *lc;
+
+	foreach(lc, check->allowlisted)
+	{
+		Oid			funcid = lfirst_oid(lc);
+		char	   *signature;
+
+		if (dp_function_is_allowlisted(funcid))
+			continue;
+		signature = dp_function_signature(funcid);
+		*recheck = *check;
+		recheck->valid = false;
+		recheck->kind = DEFAULT_KIND_INVALID;
+		recheck->sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
+		recheck->message = psprintf("function %s is not allowed in a default",
+									signature ? signature : "(dropped)");
+		recheck->detail = pstrdup("It was taken off the allowlist while the statement waited for its lock.");
+		recheck->hint = NULL;
+		return recheck;
+	}
+	return check;
+}
+
+/*
  * The defaults this command stored on one relation: target says whether
  * it is the statement's own table (else a partition or child it recursed
  * to).
@@ -884,10 +915,13 @@ end_relation(EnforceFrame *frame, const char *command, Oid relid, bool target)
 		sd = statement_default(frame, NameStr(att->attname));
 		if (sd != NULL)
 		{
-			/* reported at the start */
-			check = &sd->check;
+			/* reported at the start, unless the allowlist changed since */
+			check = judge_again(&sd->check, &stored_check);
 			source = target ? "statement" :
 				table.relispartition ? "partition" : "inherited";
+			if (check != &sd->check)
+				report_invalid(frame->mode, check,
+							   column_what(NameStr(att->attname), table.relname));
 		}
 		else
 		{
@@ -940,9 +974,14 @@ end_domain(EnforceFrame *frame, const char *command, List *names)
 	foreach(lc, frame->defaults)
 	{
 		StatementDefault *sd = (StatementDefault *) lfirst(lc);
+		DefaultCheck recheck;
+		const DefaultCheck *check = judge_again(&sd->check, &recheck);
 
+		if (check != &sd->check)
+			report_invalid(frame->mode, check,
+						   domain_what(format_type_be(domainid)));
 		audit_default(frame, command, NULL, NULL,
-					  format_type_be_qualified(domainid), &sd->check,
+					  format_type_be_qualified(domainid), check,
 					  get_typdefault(domainid), "statement", false);
 	}
 }
@@ -968,6 +1007,11 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 	if (frame == NULL)
 		PG_RETURN_VOID();
 
+	/*
+	 * Judge what was stored as the catalog is now, not as it was when the
+	 * statement began: it may have waited for its lock meanwhile.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	oldcxt = MemoryContextSwitchTo(frame->context);
 	command = GetCommandTagName(trigdata->tag);
 	switch (nodeTag(parsetree))
@@ -1008,6 +1052,7 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 			break;
 	}
 	MemoryContextSwitchTo(oldcxt);
+	PopActiveSnapshot();
 	MemoryContextDelete(frame->context);
 	PG_RETURN_VOID();
 }
