@@ -7,6 +7,10 @@
 #   make demo   install what is missing, build, show the extension at work
 #   make bench  install what is missing, build, run the benchmarks in test/bench
 #   make fuzz   build, fuzz 100,000 cases (FUZZ_CASES, FUZZ_SEED override)
+#   make test-core
+#               PostgreSQL's own regression suite without the extension and
+#               with it under enforce = warn and = error, compared test by test
+#               (fetches the source with apt-get source; CORE_SRC: a tree)
 #
 # All of them work on a machine without PostgreSQL's server headers: the PGXS
 # include is guarded, and test/harness.sh installs them first.
@@ -58,7 +62,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench fuzz
+.PHONY: test demo bench fuzz test-core
 test:
 	@SANITIZE=$(SANITIZE) bash test/harness.sh test
 demo:
@@ -67,3 +71,5 @@ bench:
 	@bash test/harness.sh bench
 fuzz:
 	@bash test/harness.sh fuzz
+test-core:
+	@bash test/harness.sh core

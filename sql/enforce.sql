@@ -144,6 +144,9 @@ ALTER TABLE orders ALTER COLUMN qty SET DEFAULT random()::int;
 SELECT pg_get_expr(adbin, adrelid) AS qty_default FROM pg_attrdef
 WHERE adrelid = 'orders'::regclass AND adnum = (SELECT attnum FROM pg_attribute
 												WHERE attrelid = 'orders'::regclass AND attname = 'qty');
+-- what PostgreSQL refuses itself is left to its own error
+CREATE TABLE refused (a integer, b integer DEFAULT a + 1);
+CREATE TABLE refused (a integer DEFAULT 'one');
 -- statements that do nothing are not judged
 CREATE TABLE IF NOT EXISTS orders (b float8 DEFAULT random());
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS qty float8 DEFAULT random();

@@ -73,6 +73,13 @@ typedef struct DefaultCheck
 	bool		rewrites;		/* would ADD COLUMN rewrite the table? */
 	List	   *allowlisted;	/* OIDs of the allowlisted functions used */
 
+	/*
+	 * Whether parse analysis itself refused it (an unknown column, a
+	 * subquery, a type mismatch): a DDL statement with this default fails
+	 * with PostgreSQL's own error.
+	 */
+	bool		postgres_refuses;
+
 	/* why it is invalid (NULL when valid), as an error would say it */
 	int			sqlstate;
 	char	   *message;

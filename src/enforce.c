@@ -261,31 +261,42 @@ trigger_active(FunctionCallInfo fcinfo)
 
 /*
  * Report an invalid default: a WARNING under "warn", the engine's error
- * under "error".  what names the default ("default for column ...").
+ * under "error".  what is the primary message, which names the default
+ * (psql shows no CONTEXT line with a WARNING); the engine's message and
+ * detail become the detail.
  */
 static void
 report_invalid(DpEnforce mode, const DefaultCheck *check, const char *what)
 {
+	StringInfoData reason;
+
+	initStringInfo(&reason);
+	appendStringInfoString(&reason, check->message);
+	reason.data[0] = pg_toupper((unsigned char) reason.data[0]);
+	appendStringInfoChar(&reason, '.');
+	if (check->detail)
+		appendStringInfo(&reason, " %s", check->detail);
+
 	ereport(mode == DP_ENFORCE_ERROR ? ERROR : WARNING,
 			(errcode(check->sqlstate),
-			 errmsg_internal("%s", check->message),
-			 check->detail ? errdetail_internal("%s", check->detail) : 0,
+			 errmsg_internal("%s", what),
+			 errdetail_internal("%s", reason.data),
 			 check->hint ? errhint("%s", check->hint) :
 			 errhint("Use a static default or an allowlisted function (check_default() tells which), "
-					 "or add the column with add_column_with_default() or add_column_with_policy()."),
-			 errcontext("%s", what)));
+					 "or add the column with add_column_with_default() or add_column_with_policy().")));
 }
 
 static char *
 column_what(const char *column, const char *relname)
 {
-	return psprintf("default for column \"%s\" of table \"%s\"", column, relname);
+	return psprintf("default for column \"%s\" of table \"%s\" is not allowed",
+					column, relname);
 }
 
 static char *
 domain_what(const char *domain)
 {
-	return psprintf("default for domain \"%s\"", domain);
+	return psprintf("default for domain \"%s\" is not allowed", domain);
 }
 
 /* DEFAULT NULL: PostgreSQL stores no default at all. */
@@ -326,7 +337,13 @@ judge_clause(EnforceFrame *frame, const char *column, Node *raw,
 	sd = palloc0(sizeof(StatementDefault));
 	sd->column = column;
 	dp_check_raw(raw, type_name, typid, typmod, owner, &sd->check);
-	if (is_null_default(&sd->check))
+
+	/*
+	 * DEFAULT NULL stores nothing; and a default that parse analysis refuses
+	 * is left to PostgreSQL, whose own error says where it went wrong.
+	 */
+	if (is_null_default(&sd->check) ||
+		(!sd->check.valid && sd->check.postgres_refuses))
 		return;
 	frame->defaults = lappend(frame->defaults, sd);
 	if (!sd->check.valid)
@@ -816,6 +833,37 @@ domain_default(Oid typid)
 }
 
 /*
+ * The verdict of the start, judged again now: a function it allowed may
+ * have been taken off the allowlist while the statement waited for its
+ * lock.  Returns check itself, or an invalid verdict in *recheck.
+ */
+static const DefaultCheck *
+judge_again(const DefaultCheck *check, DefaultCheck *recheck)
+{
+	ListCell   *lc;
+
+	foreach(lc, check->allowlisted)
+	{
+		Oid			funcid = lfirst_oid(lc);
+		char	   *signature;
+
+		if (dp_function_is_allowlisted(funcid))
+			continue;
+		signature = dp_function_signature(funcid);
+		*recheck = *check;
+		recheck->valid = false;
+		recheck->kind = DEFAULT_KIND_INVALID;
+		recheck->sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
+		recheck->message = psprintf("function %s is not allowed in a default",
+									signature ? signature : "(dropped)");
+		recheck->detail = pstrdup("It was taken off the allowlist while the statement waited for its lock.");
+		recheck->hint = NULL;
+		return recheck;
+	}
+	return check;
+}
+
+/*
  * The defaults this command stored on one relation: target says whether
  * it is the statement's own table (else a partition or child it recursed
  * to).
@@ -867,10 +915,13 @@ end_relation(EnforceFrame *frame, const char *command, Oid relid, bool target)
 		sd = statement_default(frame, NameStr(att->attname));
 		if (sd != NULL)
 		{
-			/* reported at the start */
-			check = &sd->check;
+			/* reported at the start, unless the allowlist changed since */
+			check = judge_again(&sd->check, &stored_check);
 			source = target ? "statement" :
 				table.relispartition ? "partition" : "inherited";
+			if (check != &sd->check)
+				report_invalid(frame->mode, check,
+							   column_what(NameStr(att->attname), table.relname));
 		}
 		else
 		{
@@ -923,9 +974,14 @@ end_domain(EnforceFrame *frame, const char *command, List *names)
 	foreach(lc, frame->defaults)
 	{
 		StatementDefault *sd = (StatementDefault *) lfirst(lc);
+		DefaultCheck recheck;
+		const DefaultCheck *check = judge_again(&sd->check, &recheck);
 
+		if (check != &sd->check)
+			report_invalid(frame->mode, check,
+						   domain_what(format_type_be(domainid)));
 		audit_default(frame, command, NULL, NULL,
-					  format_type_be_qualified(domainid), &sd->check,
+					  format_type_be_qualified(domainid), check,
 					  get_typdefault(domainid), "statement", false);
 	}
 }
@@ -951,6 +1007,11 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 	if (frame == NULL)
 		PG_RETURN_VOID();
 
+	/*
+	 * Judge what was stored as the catalog is now, not as it was when the
+	 * statement began: it may have waited for its lock meanwhile.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	oldcxt = MemoryContextSwitchTo(frame->context);
 	command = GetCommandTagName(trigdata->tag);
 	switch (nodeTag(parsetree))
@@ -991,6 +1052,7 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 			break;
 	}
 	MemoryContextSwitchTo(oldcxt);
+	PopActiveSnapshot();
 	MemoryContextDelete(frame->context);
 	PG_RETURN_VOID();
 }

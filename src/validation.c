@@ -51,6 +51,7 @@ typedef struct CheckArgs
 	Oid			owner;
 	DefaultCheck *check;
 	List	   *frozen;			/* literals that may freeze a date or time */
+	bool		analysing;		/* in dp_analyse(), PostgreSQL's own analysis */
 } CheckArgs;
 
 static void check_text(void *arg);
@@ -160,6 +161,19 @@ dp_check_default_typed(const char *expression, Oid typid, int32 typmod,
 	check_expression_text(expression, NULL, 0, owner, check);
 }
 
+/* The checks of a tree in args, for a column of type typid/typmod. */
+static void
+check_tree_for(void (*steps) (void *), CheckArgs *args, Oid typid,
+			   int32 typmod, Oid owner, DefaultCheck *check)
+{
+	init_check(check);
+	check->typid = typid;
+	check->typmod = typmod;
+	args->owner = owner;
+	args->check = check;
+	run_check(steps, args);
+}
+
 /*
  * Validate the raw tree of a DEFAULT clause, as a DDL statement holds it
  * before parse analysis, for a column of the type type_name names (resolved
@@ -173,14 +187,9 @@ dp_check_raw(Node *raw, const TypeName *type_name, Oid typid, int32 typmod,
 {
 	CheckArgs	args = {0};
 
-	init_check(check);
-	check->typid = typid;
-	check->typmod = typmod;
 	args.raw = raw;
 	args.type_name = type_name;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_raw, &args);
+	check_tree_for(check_raw, &args, typid, typmod, owner, check);
 }
 
 /*
@@ -194,13 +203,8 @@ dp_check_stored(Node *expr, Oid typid, int32 typmod, Oid owner,
 {
 	CheckArgs	args = {0};
 
-	init_check(check);
-	check->typid = typid;
-	check->typmod = typmod;
 	args.stored = expr;
-	args.owner = owner;
-	args.check = check;
-	run_check(check_stored, &args);
+	check_tree_for(check_stored, &args, typid, typmod, owner, check);
 }
 
 /*
@@ -243,6 +247,7 @@ run_check(void (*steps) (void *), CheckArgs *args)
 		sqlstate = ERRCODE_INVALID_OBJECT_DEFINITION;
 	}
 	refuse(args->check, sqlstate, edata->message, edata->detail, edata->hint);
+	args->check->postgres_refuses = args->analysing;
 }
 
 /* Enter SECURITY_RESTRICTED_OPERATION; the subtransaction's end leaves it. */
@@ -315,8 +320,10 @@ parse_expression_step(CheckArgs *args)
 	check->raw = dp_parse_expression(args->expression);
 	dp_require_safe_named_types(check->raw);
 	args->frozen = dp_find_frozen_literals(check->raw);
+	args->analysing = true;
 	check->expr = dp_analyse(check->raw, args->expression,
 							 check->typid, check->typmod);
+	args->analysing = false;
 }
 
 /* The steps for text. */
@@ -357,7 +364,9 @@ check_raw(void *arg)
 	check->raw = copyObject(args->raw);
 	dp_require_safe_named_types(check->raw);
 	args->frozen = dp_find_frozen_literals(check->raw);
+	args->analysing = true;
 	check->expr = dp_analyse(check->raw, NULL, check->typid, check->typmod);
+	args->analysing = false;
 	check_tree(check, check->expr, args->frozen, args->owner);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
-# test/harness.sh: what "make test", "make demo", "make bench" and "make fuzz"
-# run.
+# test/harness.sh: what "make test", "make demo", "make bench", "make fuzz"
+# and "make test-core" run.
 #
 #   test    install what is missing, build with -Werror, install, run
 #           pg_regress, the isolation specs, 2,000 cases of the fuzzer and
@@ -19,6 +19,9 @@
 #   bench   install what is missing, build, install, run each benchmark
 #           under test/bench in a throwaway cluster, as root (they read
 #           /proc of the backend); ends with each goal, PASS or FAIL
+#   core    PostgreSQL's own regression suite without the extension, with it
+#           under enforce = warn and under enforce = error, each test compared
+#           with the run without it (test/core/run.sh; make test-core)
 #   fuzz    the fuzzer (test/fuzz/run.py), FUZZ_CASES cases (100,000 unless
 #           set) of seed FUZZ_SEED (1 unless set), against a private install
 #           of the build in a throwaway cluster of its own: it touches
@@ -46,8 +49,9 @@ cd "$top"
 say() { printf '==> %s\n' "$*"; }
 
 # Install the Debian packages the build and the suites need, if missing.
+# Arguments: what one target needs besides, as COMMAND:PACKAGE.
 install_missing() {
-	local missing=()
+	local missing=() need
 
 	[ -x "$PGBIN/postgres" ] || missing+=("postgresql-$PGVER")
 	# Debian's client package ships pgxs.mk, pg_regress, the isolation
@@ -64,10 +68,17 @@ install_missing() {
 		missing+=(python3-django python3-alembic python3-sqlalchemy python3-psycopg2)
 	command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 	perl -MIPC::Run -e 1 2>/dev/null || missing+=(libipc-run-perl)
+	# test/t/007_pgaudit.pl preloads pgAudit into its node
+	[ -f "/usr/share/postgresql/$PGVER/extension/pgaudit.control" ] &&
+		[ -f "/usr/lib/postgresql/$PGVER/lib/pgaudit.so" ] ||
+		missing+=("postgresql-$PGVER-pgaudit")
 	command -v prove >/dev/null || missing+=(perl)
 	command -v make >/dev/null || missing+=(make)
 	command -v gcc >/dev/null || missing+=(gcc)
 	command -v runuser >/dev/null || missing+=(util-linux)
+	for need in "$@"; do
+		command -v "${need%%:*}" >/dev/null || missing+=("${need#*:}")
+	done
 
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
@@ -258,6 +269,8 @@ count_unittest() {
 }
 
 # The TAP tests, as an unprivileged user on a copy of the tree it owns.
+# DEFAULTS_POLICY_HARNESS tells a test that what install_missing installs
+# is there: a test that needs it fails instead of skipping.
 run_tap_suite() {
 	local out=$1 copy rc=0
 
@@ -271,6 +284,7 @@ run_tap_suite() {
 	# the nodes' postmasters inherit prove's environment (san_env)
 	runuser -u "$TAP_USER" -- env -C "$copy" \
 		TESTDIR="$copy" PATH="$PGBIN:$PATH" ${san_env[@]+"${san_env[@]}"} \
+		DEFAULTS_POLICY_HARNESS=1 \
 		PG_REGRESS="$PGXSDIR/src/test/regress/pg_regress" \
 		prove -v -I "$PGXSDIR/src/test/perl" -I "$copy" test/t/*.pl \
 		>"$out/tap.log" 2>&1 || rc=1
@@ -427,11 +441,19 @@ for p in random.sample(range(56000, 57000), 1000):
 	return $rc
 }
 
+# PostgreSQL's regression suite: the source is fetched with apt-get source
+# (dpkg-source unpacks it), the comparison is in Python
+cmd_core() {
+	install_missing dpkg-source:dpkg-dev bzip2:bzip2 xz:xz-utils python3:python3
+	bash test/core/run.sh
+}
+
 case "${1:-}" in
 	test) cmd_test ;;
 	demo) cmd_demo ;;
 	bench) cmd_bench ;;
 	fuzz) cmd_fuzz ;;
+	core) cmd_core ;;
 	_server_suites) san_dir=${3:-}; run_server_suites "$2" ;;
-	*) echo "usage: $0 test|demo|bench|fuzz" >&2; exit 2 ;;
+	*) echo "usage: $0 test|demo|bench|fuzz|core" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
-# ALTER EXTENSION defaults_policy UPDATE from 1.0 to 1.1.  A database with
-# version 1.0 and data in every table (written directly, as a superuser
-# may: the 1.1 library serves 1.1 only) is updated; its objects must then be
-# exactly those of a fresh 1.1 install (pg_dump --binary-upgrade
+# ALTER EXTENSION defaults_policy UPDATE from 1.0 to 1.1, then to 1.2.  A
+# database with version 1.0 and data in every table (written directly, as a
+# superuser may: the library serves the current version only) is updated;
+# its objects must then be exactly those of a fresh install (pg_dump --binary-upgrade
 # --schema-only lists every member object of the extension), every row must
 # be kept, and the allowlist entry of a function dropped under 1.0 (a bare
 # OID there) must be gone, with an audit row saying so.

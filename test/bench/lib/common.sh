@@ -19,6 +19,10 @@
 #              Shared buffers it touches are not counted.  The peak during
 #              a statement is polled every few milliseconds.
 #
+# A bench that compares two databases keeps one session in each: dp_open
+# starts a named session (psql over two FIFOs, its stderr in a file) and
+# dp_use makes it the one that dp_q, dp_run and dp_cpu talk to.
+#
 # Reading /proc of the backend needs the same user as the server or root;
 # "make bench" runs as root inside pg_virtualenv.
 #
@@ -63,7 +67,58 @@ dp_q() {
 		esac
 	done
 	echo "psql ended: the last statement failed" >&2
+	[ -z "${DP_ERR:-}" ] || tail -n 5 "$DP_ERR" >&2
 	exit 1
+}
+
+# Named sessions (dp_open, dp_use, dp_close): read and write ends, psql's
+# pid, the backend's pid and the stderr file of each
+declare -gA DP_S_R=() DP_S_W=() DP_S_PSQL=() DP_S_PID=() DP_S_ERR=()
+
+# dp_open NAME DATABASE STDERR_FILE: start a session on DATABASE, its
+# messages (WARNINGs too) going to STDERR_FILE, and make it the current one.
+dp_open() {
+	local name=$1 db=$2 err=$3 dir r w
+	dir=$(mktemp -d /tmp/dp_bench_session.XXXXXX)
+	mkfifo "$dir/in" "$dir/out"
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$db" <"$dir/in" >"$dir/out" 2>"$err" &
+	DP_S_PSQL[$name]=$!
+	# each open waits for the other end, in the order psql opens them
+	exec {w}>"$dir/in"
+	exec {r}<"$dir/out"
+	rm -rf "$dir"
+	DP_S_R[$name]=$r
+	DP_S_W[$name]=$w
+	DP_S_ERR[$name]=$err
+	DP_S_PID[$name]=
+	dp_use "$name"
+	dp_q 'SELECT pg_backend_pid()'
+	DP_S_PID[$name]=${DP_OUT[0]}
+	DP_PID=${DP_OUT[0]}
+	if ! [ -r "/proc/$DP_PID/schedstat" ] || ! [ -r "/proc/$DP_PID/status" ]; then
+		echo "cannot read /proc/$DP_PID of the backend (run as root or as the server's user)" >&2
+		exit 1
+	fi
+	dp_q '\timing on'
+}
+
+# dp_use NAME: the session that dp_q, dp_run and dp_cpu use from now on
+dp_use() {
+	DP_PSQL=("${DP_S_R[$1]}" "${DP_S_W[$1]}")
+	DP_PID=${DP_S_PID[$1]}
+	DP_ERR=${DP_S_ERR[$1]}
+}
+
+# dp_close NAME: end the session (nothing if it is not open)
+dp_close() {
+	local name=$1 r w
+	[ -n "${DP_S_PSQL[$name]:-}" ] || return 0
+	r=${DP_S_R[$name]}
+	w=${DP_S_W[$name]}
+	printf '\\q\n' >&"$w" 2>/dev/null || true
+	exec {w}>&- {r}<&-
+	wait "${DP_S_PSQL[$name]}" 2>/dev/null || true
+	unset "DP_S_PSQL[$name]"
 }
 
 # decimal addition of two non-negative numbers with up to 3 decimals,
