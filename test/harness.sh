@@ -4,7 +4,8 @@
 # and "make test-core" run.
 #
 #   test    install what is missing, build with -Werror, install, run
-#           pg_regress, the isolation specs and 2,000 cases of the fuzzer
+#           pg_regress, the isolation specs, 2,000 cases of the fuzzer and
+#           the Python clients' suites (test/clients: Django, Alembic)
 #           against a throwaway cluster (pg_virtualenv), then the TAP tests
 #           as an unprivileged user; ends with one line "N passed, N failed"
 #           over all suites.
@@ -62,6 +63,9 @@ install_missing() {
 		missing+=("postgresql-client-$PGVER")
 	[ -f "/usr/include/postgresql/$PGVER/server/postgres.h" ] ||
 		missing+=("postgresql-server-dev-$PGVER")
+	# test/clients: Django and Alembic, with Debian's python3
+	/usr/bin/python3 -c 'import django, alembic, sqlalchemy, psycopg2' 2>/dev/null ||
+		missing+=(python3-django python3-alembic python3-sqlalchemy python3-psycopg2)
 	command -v pg_virtualenv >/dev/null || missing+=(postgresql-common)
 	perl -MIPC::Run -e 1 2>/dev/null || missing+=(libipc-run-perl)
 	# test/t/007_pgaudit.pl preloads pgAudit into its node
@@ -234,10 +238,34 @@ run_server_suites() {
 	# the fuzzer's fixed share: seed 1, cases 0-1999, one line per 100
 	/usr/bin/python3 test/fuzz/run.py --seed 1 --first 0 --cases 2000 --batch 100 \
 		>"$out/fuzz.log" 2>&1 || rc=1
+	run_client_suites "$out" || rc=1
 	# the cluster's log (its stderr) goes with the cluster
 	[ -z "$SANITIZE" ] ||
 		sanitizer_scan_logs server "$(pg_lsclusters -h "$PGVER" regress | awk '{ print $7 }')"
 	return $rc
+}
+
+# Inside pg_virtualenv: the migration tools' clients (test/clients), with
+# unittest.  From test/clients: in the top directory, the extension's
+# defaults_policy.so would shadow the Python package of that name.
+run_client_suites() {
+	env -C test/clients PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$top/clients/python" \
+		/usr/bin/python3 -m unittest -v >"$1/clients.log" 2>&1
+}
+
+# Passed and failed tests of a unittest log; 0 passed, 1 failed when it did
+# not end with its summary.
+count_unittest() {
+	local ran failed
+
+	ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$1")
+	failed=$(grep -E '^FAILED \(' "$1" | grep -oE '(failures|errors)=[0-9]+' |
+		awk -F= '{ n += $2 } END { print n + 0 }') || true
+	if [ -z "$ran" ] || { [ "$failed" -eq 0 ] && ! grep -qE '^OK( |$)' "$1"; }; then
+		echo "0 1"
+	else
+		echo "$((ran > failed ? ran - failed : 0)) $failed"
+	fi
 }
 
 # The TAP tests, as an unprivileged user on a copy of the tree it owns.
@@ -328,6 +356,12 @@ cmd_test() {
 	awk '/^test\/t\/.*\.\. *$/ { name = $1; next }
 		 name != "" && /^(ok$|skipped|Dubious|Failed [0-9])/ { printf "    %-40s %s\n", name, $0; name = "" }' \
 		"$out/tap.log" || true
+	passed=$((passed + p)); failed=$((failed + f))
+
+	read -r p f < <(count_unittest "$out/clients.log")
+	[ "$f" -eq 0 ] || cat "$out/clients.log" || true
+	echo "--- clients: $p passed, $f failed"
+	grep -E '^    (django|alembic): ' "$out/clients.log" || true
 	passed=$((passed + p)); failed=$((failed + f))
 
 	if [ -n "$SANITIZE" ]; then
