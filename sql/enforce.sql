@@ -229,6 +229,12 @@ SELECT action, table_name, column_name, kind FROM trail();
 SELECT DISTINCT session_user_name = current_user AS session_is_superuser,
 	   current_user_name FROM default_policy_audit WHERE table_name = 'app.mine';
 UPDATE seen SET id = (SELECT max(id) FROM default_policy_audit);
+-- not even in a database it owns
+CREATE DATABASE regress_enf_db OWNER regress_enf_user;
+SET ROLE regress_enf_user;
+ALTER DATABASE regress_enf_db SET defaults_policy.enforce = off;
+RESET ROLE;
+DROP DATABASE regress_enf_db;
 ALTER DATABASE contrib_regression SET defaults_policy.enforce = error;
 ALTER DATABASE contrib_regression RESET defaults_policy.enforce;
 SET defaults_policy.enforce = error;
