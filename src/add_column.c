@@ -62,45 +62,16 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-/* The table a call works on, checked and (once locked) stable. */
-typedef struct TargetTable
-{
-	Oid			relid;
-	char	   *relname;
-	char	   *nspname;
-	char	   *qualified;		/* schema-qualified, quoted as needed */
-	char		relkind;
-	Oid			owner;
-	List	   *relids;			/* relid and every descendant, once locked */
-	int			lock_attempts;
-} TargetTable;
-
-/* What open_target() accepts besides a plain or partitioned table. */
-#define TARGET_PARTITION_OK	0x01
-
-static void open_target(Oid relid, int flags, TargetTable *target);
-static void lock_target(TargetTable *target, LOCKMODE mode, int flags);
-static void refuse_system_column(const char *column);
 static bool existing_column(Oid relid, const char *column, Oid *typid,
 							int32 *typmod, bool *notnull);
-static bool column_is_no_op(TargetTable *target, const char *column,
-							const DefaultCheck *check, bool if_not_exists);
 static void check_descendants(TargetTable *target, const char *column,
 							  List *relids);
 static List *relfilenodes(List *relids);
 static Oid	largest_table(List *relids, int64 *size);
 static void refuse_large_rewrite(List *relids);
-static Node *default_raw_tree(const DefaultCheck *check);
-static void run_alter(TargetTable *target, AlterTableCmd *cmd,
-					  const char *statement, const DefaultCheck *check);
-static void check_stored_default(TargetTable *target, const char *column,
-								 const DefaultCheck *check);
 static char *add_column_statement(TargetTable *target, const char *column,
 								  const DefaultCheck *check);
 static char *drop_default_statement(TargetTable *target, const char *column);
-static Datum add_column(TargetTable *target, const char *column,
-						DefaultCheck *check, bool keep_default,
-						bool if_not_exists, const char *policy_name);
 
 /*
  * Check that the caller may alter the table and that it is a kind of table
@@ -109,8 +80,8 @@ static Datum add_column(TargetTable *target, const char *column,
  * EXCLUSIVE request on it either.  A partition is refused unless flags
  * has TARGET_PARTITION_OK: a column is added to the partitioned table.
  */
-static void
-open_target(Oid relid, int flags, TargetTable *target)
+void
+dp_open_target(Oid relid, int flags, TargetTable *target)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -161,8 +132,8 @@ open_target(Oid relid, int flags, TargetTable *target)
  * ACCESS EXCLUSIVE.  Then check the table again: it may have been dropped
  * or changed while we waited.
  */
-static void
-lock_target(TargetTable *target, LOCKMODE mode, int flags)
+void
+dp_lock_target(TargetTable *target, LOCKMODE mode, int flags)
 {
 	DpLockTarget lock = {0};
 
@@ -173,14 +144,14 @@ lock_target(TargetTable *target, LOCKMODE mode, int flags)
 	lock.audit = true;
 	dp_lock_table(&lock);
 
-	open_target(lock.relid, flags, target);
+	dp_open_target(lock.relid, flags, target);
 	target->relids = lock.relids;
 	target->lock_attempts = lock.attempts;
 }
 
 /* A column to add may not have a system column's name. */
-static void
-refuse_system_column(const char *column)
+void
+dp_refuse_system_column(const char *column)
 {
 	if (SystemAttributeByName(column) != NULL)
 		ereport(ERROR,
@@ -264,8 +235,8 @@ refuse_large_rewrite(List *relids)
  * verdict on a stored tree has none; then its canonical text is parsed
  * again, and is canonical input.
  */
-static Node *
-default_raw_tree(const DefaultCheck *check)
+Node *
+dp_default_raw_tree(const DefaultCheck *check)
 {
 	if (check->raw != NULL)
 		return copyObject(check->raw);
@@ -280,8 +251,8 @@ default_raw_tree(const DefaultCheck *check)
  * stores, if any: canonical text is analysed under the settings it was
  * written for (literals mean what was validated), names are not.
  */
-static void
-run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
+void
+dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 		  const DefaultCheck *check)
 {
 	AlterTableStmt *stmt = makeNode(AlterTableStmt);
@@ -363,8 +334,8 @@ stored_default(Oid relid, AttrNumber attnum)
  * Locations aside (equal() ignores them), it must be the same node for
  * node: the same functions, operators, types and constants.
  */
-static void
-check_stored_default(TargetTable *target, const char *column,
+void
+dp_check_stored_default(TargetTable *target, const char *column,
 					 const DefaultCheck *check)
 {
 	ListCell   *lc;
@@ -412,15 +383,15 @@ drop_default_statement(TargetTable *target, const char *column)
 					target->qualified, quote_identifier(column));
 }
 
-static const char *
-required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+const char *
+dp_required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	dp_require_arg(fcinfo, argno, what);
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-static const char *
-column_name_arg(FunctionCallInfo fcinfo, int argno)
+const char *
+dp_column_name_arg(FunctionCallInfo fcinfo, int argno)
 {
 	dp_require_arg(fcinfo, argno, "column name");
 	if (NameStr(*PG_GETARG_NAME(argno))[0] == '\0')
@@ -430,8 +401,8 @@ column_name_arg(FunctionCallInfo fcinfo, int argno)
 	return pstrdup(NameStr(*PG_GETARG_NAME(argno)));
 }
 
-static Oid
-table_arg(FunctionCallInfo fcinfo)
+Oid
+dp_table_arg(FunctionCallInfo fcinfo)
 {
 	dp_require_arg(fcinfo, 0, "table");
 	return PG_GETARG_OID(0);
@@ -460,8 +431,8 @@ existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
  * is an error; with it, a column of the same type and NOT NULL is the no-op
  * (true), any other is an error.
  */
-static bool
-column_is_no_op(TargetTable *target, const char *column,
+bool
+dp_column_is_no_op(TargetTable *target, const char *column,
 				const DefaultCheck *check, bool if_not_exists)
 {
 	Oid			typid;
@@ -545,8 +516,8 @@ audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
  * The common part of add_column_with_default and add_column_with_policy.
  * target is open, check is the verdict; returns the audit row.
  */
-static Datum
-add_column(TargetTable *target, const char *column, DefaultCheck *check,
+Datum
+dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		   bool keep_default, bool if_not_exists, const char *policy_name)
 {
 	DpAuditEvent event = {0};
@@ -576,10 +547,10 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	 * the column from being dropped or changed until the transaction ends.
 	 * If it was dropped while we waited, go on and add it.
 	 */
-	if (column_is_no_op(target, column, check, if_not_exists))
+	if (dp_column_is_no_op(target, column, check, if_not_exists))
 	{
-		lock_target(target, AccessShareLock, 0);
-		if (column_is_no_op(target, column, check, if_not_exists))
+		dp_lock_target(target, AccessShareLock, 0);
+		if (dp_column_is_no_op(target, column, check, if_not_exists))
 			return audit_no_op(target, &event, &detail);
 	}
 	if (has_subclass(target->relid))
@@ -587,9 +558,9 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 						  find_all_inheritors(target->relid, NoLock, NULL));
 
 	/* now under the locks, with the descendants as they are */
-	lock_target(target, AccessExclusiveLock, 0);
+	dp_lock_target(target, AccessExclusiveLock, 0);
 	dp_recheck_safety(check);
-	if (column_is_no_op(target, column, check, if_not_exists))
+	if (dp_column_is_no_op(target, column, check, if_not_exists))
 		return audit_no_op(target, &event, &detail);
 	check_descendants(target, column, target->relids);
 	if (check->rewrites)
@@ -604,7 +575,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		AlterTableCmd *cmd = makeNode(AlterTableCmd);
 
 		def->contype = CONSTR_DEFAULT;
-		def->raw_expr = default_raw_tree(check);
+		def->raw_expr = dp_default_raw_tree(check);
 		def->location = -1;
 		notnullcon->contype = CONSTR_NOTNULL;
 		notnullcon->location = -1;
@@ -613,9 +584,9 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 
 		cmd->subtype = AT_AddColumn;
 		cmd->def = (Node *) coldef;
-		run_alter(target, cmd, add_column_statement(target, column, check),
+		dp_run_alter(target, cmd, add_column_statement(target, column, check),
 				  check);
-		check_stored_default(target, column, check);
+		dp_check_stored_default(target, column, check);
 	}
 	if (!keep_default)
 	{
@@ -624,7 +595,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		cmd->subtype = AT_ColumnDefault;
 		cmd->name = pstrdup(column);
 		cmd->def = NULL;
-		run_alter(target, cmd, drop_default_statement(target, column), NULL);
+		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
 	}
 	after = relfilenodes(target->relids);
 
@@ -654,17 +625,17 @@ PG_FUNCTION_INFO_V1(add_column_with_default);
 Datum
 add_column_with_default(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *column_type = required_text_arg(fcinfo, 2, "column type");
-	const char *expression = required_text_arg(fcinfo, 3, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *column_type = dp_required_text_arg(fcinfo, 2, "column type");
+	const char *expression = dp_required_text_arg(fcinfo, 3, "default expression");
 	TargetTable target;
 	DefaultCheck check;
 
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
-	PG_RETURN_DATUM(add_column(&target, column, &check,
+	PG_RETURN_DATUM(dp_add_column(&target, column, &check,
 							   PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4),
 							   PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5),
 							   NULL));
@@ -679,17 +650,17 @@ PG_FUNCTION_INFO_V1(add_column_with_policy);
 Datum
 add_column_with_policy(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *policy = required_text_arg(fcinfo, 2, "policy name");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *policy = dp_required_text_arg(fcinfo, 2, "policy name");
 	TargetTable target;
 	DefaultCheck check;
 	bool		keep_default;
 
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_policy_check(policy, target.owner, &check, &keep_default);
-	PG_RETURN_DATUM(add_column(&target, column, &check, keep_default,
+	PG_RETURN_DATUM(dp_add_column(&target, column, &check, keep_default,
 							   PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3),
 							   policy));
 }
@@ -707,9 +678,9 @@ PG_FUNCTION_INFO_V1(set_column_default);
 Datum
 set_column_default(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *expression = required_text_arg(fcinfo, 2, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *expression = dp_required_text_arg(fcinfo, 2, "default expression");
 	TargetTable target;
 	DefaultCheck check;
 	DpAuditEvent event = {0};
@@ -725,7 +696,7 @@ set_column_default(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot alter system column \"%s\"", column)));
-	open_target(relid, TARGET_PARTITION_OK, &target);
+	dp_open_target(relid, TARGET_PARTITION_OK, &target);
 	if (!existing_column(relid, column, &typid, &typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -737,7 +708,7 @@ set_column_default(PG_FUNCTION_ARGS)
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
 
-	lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK);
+	dp_lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK);
 	dp_recheck_safety(&check);
 	if (!existing_column(relid, column, &locked_typid, &locked_typmod, &notnull))
 		ereport(ERROR,
@@ -754,13 +725,13 @@ set_column_default(PG_FUNCTION_ARGS)
 	cmd = makeNode(AlterTableCmd);
 	cmd->subtype = AT_ColumnDefault;
 	cmd->name = pstrdup(column);
-	cmd->def = default_raw_tree(&check);
-	run_alter(&target, cmd,
+	cmd->def = dp_default_raw_tree(&check);
+	dp_run_alter(&target, cmd,
 			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
 					   target.qualified, quote_identifier(column),
 					   check.normalized),
 			  &check);
-	check_stored_default(&target, column, &check);
+	dp_check_stored_default(&target, column, &check);
 
 	event.action = "set_default";
 	event.table_name = target.qualified;
@@ -864,10 +835,10 @@ PG_FUNCTION_INFO_V1(explain_add_column);
 Datum
 explain_add_column(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *column_type = required_text_arg(fcinfo, 2, "column type");
-	const char *expression = required_text_arg(fcinfo, 3, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *column_type = dp_required_text_arg(fcinfo, 2, "column type");
+	const char *expression = dp_required_text_arg(fcinfo, 3, "default expression");
 	bool		keep_default = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TargetTable target;
@@ -880,12 +851,12 @@ explain_add_column(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5] = {0};
 
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
-	(void) column_is_no_op(&target, column, &check, false);
+	(void) dp_column_is_no_op(&target, column, &check, false);
 	relids = find_all_inheritors(relid, NoLock, NULL);
 	check_descendants(&target, column, relids);
 
