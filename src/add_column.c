@@ -61,6 +61,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 static bool existing_column(Oid relid, const char *column, Oid *typid,
 							int32 *typmod, bool *notnull);
@@ -778,6 +779,22 @@ add_column_note(const DefaultCheck *check, int tables, double rows,
 }
 
 /*
+ * Which path add_column_with_default_concurrently() would take, and why,
+ * added to note.  online: the table is a plain one without children.
+ */
+static char *
+online_note(char *note, const DefaultCheck *check, bool online)
+{
+	if (!check->rewrites)
+		return psprintf("%s; add_column_with_default_concurrently() takes this same instant path", note);
+	if (DomainHasConstraints(check->typid))
+		return psprintf("%s; add_column_with_default_concurrently() cannot avoid the rewrite: adding any column of this type rewrites the table", note);
+	if (!online)
+		return psprintf("%s; add_column_with_default_concurrently() does not work on partitioned tables or tables with children", note);
+	return psprintf("%s; add_column_with_default_concurrently() would add the column without a rewrite and fill the rows in committed batches instead", note);
+}
+
+/*
  * What defaults_policy.max_rewrite_size says of a rewrite, added to note:
  * add_column_with_default obeys it as a plain ALTER TABLE does.
  */
@@ -891,8 +908,11 @@ explain_add_column(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(2);
 	values[1] = CStringGetTextDatum(add_column_statement(&target, column, &check));
 	values[3] = BoolGetDatum(check.rewrites);
-	values[4] = CStringGetTextDatum(rewrite_limit_note(add_column_note(&check, tables, rows,
-																	   rows_known),
+	values[4] = CStringGetTextDatum(rewrite_limit_note(online_note(add_column_note(&check, tables, rows,
+																				   rows_known),
+																   &check,
+																   target.relkind == RELKIND_RELATION &&
+																   list_length(relids) == 1),
 													   &check, relids));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 

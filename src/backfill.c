@@ -69,6 +69,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 #define BACKFILL_TABLE		"default_policy_backfills"
 #define FILL_FUNCTION		"default_policy_backfill_fill"
@@ -657,9 +658,14 @@ progress_notice(Backfill *bf, bool last)
 		double		elapsed = (now - bf->started_at) / 1000000.0;
 		double		remaining = elapsed * (bf->rows_estimated - bf->rows_done) / bf->rows_done;
 
-		ereport(NOTICE,
-				(errmsg("backfilled " INT64_FORMAT " of about " INT64_FORMAT " rows of table %s (%d%%), done in about %.0f s",
-						bf->rows_done, bf->rows_estimated, bf->table_name, percent, remaining)));
+		if (remaining < 1.0)
+			ereport(NOTICE,
+					(errmsg("backfilled " INT64_FORMAT " of about " INT64_FORMAT " rows of table %s (%d%%), done in under a second",
+							bf->rows_done, bf->rows_estimated, bf->table_name, percent)));
+		else
+			ereport(NOTICE,
+					(errmsg("backfilled " INT64_FORMAT " of about " INT64_FORMAT " rows of table %s (%d%%), done in about %.0f s",
+							bf->rows_done, bf->rows_estimated, bf->table_name, percent, remaining)));
 	}
 }
 
@@ -816,6 +822,45 @@ may_commit(FunctionCallInfo fcinfo)
 		!((CallContext *) fcinfo->context)->atomic;
 }
 
+/*
+ * Drop the fill triggers whose column was dropped: an earlier run's, whose
+ * column went before it finished.
+ */
+static void
+drop_stale_triggers(TargetTable *target)
+{
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	uint64		n;
+
+	values[0] = ObjectIdGetDatum(target->relid);
+	values[1] = CStringGetTextDatum(FILL_FUNCTION);
+	if (SPI_execute_with_args("SELECT t.tgname FROM pg_catalog.pg_trigger t"
+							  " JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid"
+							  " JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) t.tgrelid"
+							  " AND a.attnum::pg_catalog.text OPERATOR(pg_catalog.=)"
+							  " pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), E'\\\\000', 1)"
+							  " WHERE t.tgrelid OPERATOR(pg_catalog.=) $1"
+							  " AND p.proname OPERATOR(pg_catalog.=) $2 AND a.attisdropped",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the triggers of table \"%s\"", target->relname);
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		DropStmt   *drop = makeNode(DropStmt);
+		char	   *tgname = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		drop->removeType = OBJECT_TRIGGER;
+		drop->objects = list_make1(list_make3(makeString(target->nspname),
+											  makeString(target->relname),
+											  makeString(tgname)));
+		drop->behavior = DROP_RESTRICT;
+		run_utility((Node *) drop,
+					psprintf("DROP TRIGGER %s ON %s", quote_identifier(tgname),
+							 target->qualified));
+	}
+}
+
 /* The whole run, from wherever the state says it is. */
 static void
 run(Backfill *bf, FunctionCallInfo fcinfo)
@@ -827,16 +872,22 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 	EnsurePortalSnapshotExists();
 	dp_refuse_system_column(bf->column);
 	dp_open_target(bf->relid, 0, &target);
-	if (target.relkind != RELKIND_RELATION || has_subclass(bf->relid))
+	dp_check_default(bf->expression, bf->column_type, 0, target.owner, &check);
+	if (!check.valid)
+		dp_raise_invalid_column_default(&check, bf->column, target.relname);
+	if (check.rewrites && (target.relkind != RELKIND_RELATION || has_subclass(bf->relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("add_column_with_default_concurrently() works on plain tables without partitions or children"),
 				 errdetail("\"%s\" is partitioned or has children.", target.relname),
 				 errhint("Use add_column_with_default(), which adds the column to every partition in one transaction.")));
-
-	dp_check_default(bf->expression, bf->column_type, 0, target.owner, &check);
-	if (!check.valid)
-		dp_raise_invalid_column_default(&check, bf->column, target.relname);
+	if (DomainHasConstraints(check.typid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("add_column_with_default_concurrently() cannot add a column of type %s",
+						check.type_name),
+				 errdetail("The type is a domain with constraints: adding any column of it rewrites the table."),
+				 errhint("Use add_column_with_default(), or a column type without domain constraints.")));
 	/* the identity of the call: what the engine made of it */
 	bf->column_type = keep(bf, check.type_name);
 	bf->expression = keep(bf, check.normalized);
@@ -847,6 +898,7 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 	{
 		/* the column of an earlier run was dropped since: start again */
 		delete_state(bf);
+		drop_stale_triggers(&target);
 		resumed = false;
 	}
 	if (resumed && strcmp(bf->phase, "done") == 0)
