@@ -330,12 +330,15 @@ primary_key_column(Oid relid)
 	return attnum;
 }
 
-/* One value of a query run as the caller, as text (NULL for none). */
+/*
+ * One value of a query run as the caller, as text (NULL for none), under a
+ * new snapshot: it must see what committed while the lock was awaited.
+ */
 static char *
 query_value(Backfill *bf, const char *sql, int nargs, Oid *argtypes,
 			Datum *values, const char *nulls)
 {
-	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not run \"%s\"", sql);
 	if (SPI_processed == 0)
 		return NULL;
