@@ -128,7 +128,7 @@ FROM default_policy_audit WHERE action = 'ddl_default' ORDER BY id;
 --     while other sessions keep inserting and updating (a shell loop in the
 --     background).  Only two short catalog changes take a strong lock; the
 --     rows are filled in committed batches, watched from the view.
-\! (for i in $(seq 1 200); do psql -X -q -c "INSERT INTO orders (amount) VALUES (1.00)" -c "UPDATE orders SET amount = amount + 1 WHERE id = 1 + (random() * 999999)::int"; done) >/dev/null 2>&1 &
+\! (for i in $(seq 1 200); do psql -X -q -c "INSERT INTO orders (amount, score, public_id, django_id) VALUES (1.00, 0, gen_random_uuid(), gen_random_uuid())" -c "UPDATE orders SET amount = amount + 1 WHERE id = 1 + (random() * 999999)::int"; done) >/dev/null 2>&1 &
 SET defaults_policy.batch_target = 100;
 \timing on
 CALL add_column_with_default_concurrently('orders', 'token', 'uuid', 'gen_random_uuid()', batch_size => 50000);
