@@ -154,8 +154,21 @@ RESET client_min_messages;
 SELECT count(*), count(DISTINCT u) FROM again;
 SELECT * FROM leftovers('again');
 
+-- a plain role that owns its table
+CREATE ROLE regress_online_owner;
+GRANT USAGE, CREATE ON SCHEMA online TO regress_online_owner;
+SET ROLE regress_online_owner;
+CREATE TABLE mine (id integer PRIMARY KEY);
+INSERT INTO mine SELECT generate_series(1, 300);
+SET client_min_messages = warning;
+CALL add_column_with_default_concurrently('mine', 'ref', 'uuid', 'gen_random_uuid()', batch_size => 100);
+RESET client_min_messages;
+SELECT count(*), count(DISTINCT ref) FROM mine;
+RESET ROLE;
+SELECT current_user_name, action FROM default_policy_audit WHERE column_name = 'ref' ORDER BY id;
+
 RESET search_path;
 DROP SCHEMA online CASCADE;
-DROP OWNED BY regress_online_other;
-DROP ROLE regress_online_other;
+DROP OWNED BY regress_online_other, regress_online_owner;
+DROP ROLE regress_online_other, regress_online_owner;
 DROP EXTENSION defaults_policy;
