@@ -331,18 +331,34 @@ primary_key_column(Oid relid)
 }
 
 /*
- * One value of a query run as the caller, as text (NULL for none), under a
+ * One key of a query run as the caller, as text (NULL for none), under a
  * new snapshot: it must see what committed while the lock was awaited.
+ * The text is written under the canonical settings (ISO dates, exact
+ * floats), as typed_value() reads it: the state row keeps it, and a CALL
+ * resumed from a session with another DateStyle must read the same key.
  */
 static char *
 query_value(Backfill *bf, const char *sql, int nargs, Oid *argtypes,
 			Datum *values, const char *nulls)
 {
+	DpCanonical saved;
+	char	   *volatile text = NULL;
+
 	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not run \"%s\"", sql);
 	if (SPI_processed == 0)
 		return NULL;
-	return keep(bf, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	dp_canonical_begin(&saved, false, true);
+	PG_TRY();
+	{
+		text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+	PG_FINALLY();
+	{
+		dp_canonical_end(&saved);
+	}
+	PG_END_TRY();
+	return keep(bf, text);
 }
 
 /*
@@ -474,15 +490,30 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 	(void) dp_audit(&event);
 }
 
-/* A value of type typid from its text, for a parameter. */
+/*
+ * A key of type typid from its text as query_value() wrote it (the
+ * canonical settings), for a parameter.
+ */
 static Datum
 typed_value(Oid typid, const char *text)
 {
 	Oid			typinput;
 	Oid			typioparam;
+	DpCanonical saved;
+	volatile Datum value = (Datum) 0;
 
 	getTypeInputInfo(typid, &typinput, &typioparam);
-	return OidInputFunctionCall(typinput, (char *) text, typioparam, -1);
+	dp_canonical_begin(&saved, false, false);
+	PG_TRY();
+	{
+		value = OidInputFunctionCall(typinput, (char *) text, typioparam, -1);
+	}
+	PG_FINALLY();
+	{
+		dp_canonical_end(&saved);
+	}
+	PG_END_TRY();
+	return value;
 }
 
 /*
