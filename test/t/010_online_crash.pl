@@ -5,6 +5,9 @@
 #      the postmaster restarts every backend) in the middle of a batch,
 #      after other batches committed.  After the restart the state row
 #      matches the committed rows, and the same CALL finishes the job.
+#      The same CALL canceled in a batch under one DateStyle resumes
+#      under another: the position along a timestamptz key is stored as
+#      canonical text.
 #   2. The online path, walking ctid blocks (no primary key): the whole
 #      server stops in immediate mode in the middle of a batch, and again
 #      while VALIDATE CONSTRAINT waits for its lock; each time the same
@@ -195,6 +198,40 @@ is( $node->safe_psql(
 		'postgres',
 		q{SELECT phase || ' ' || rows_done || ' ' || (throttled IS NULL) FROM default_policy_backfill WHERE column_name = 'no'}),
 	'done ' . ($rows - 1) . ' true', 'the state is done');
+
+# ---------------------------------------------------------------------------
+# 1b. A cancel in a batch, and the same CALL from a session with another
+#     DateStyle: the position along a timestamptz key reads the same
+# ---------------------------------------------------------------------------
+$node->safe_psql(
+	'postgres', q{
+CREATE TABLE ticks (at timestamptz PRIMARY KEY, n integer);
+INSERT INTO ticks SELECT timestamptz '2024-01-01 00:00+00' + g * interval '1 hour', g
+	FROM generate_series(1, 2000) g;
+ANALYZE ticks;
+CREATE TRIGGER stall BEFORE UPDATE ON ticks FOR EACH ROW
+	WHEN (OLD.n = 1500) EXECUTE FUNCTION stall();
+});
+my $call_ticks =
+  q{CALL add_column_with_default_concurrently('ticks', 'u', 'uuid', 'gen_random_uuid()', batch_size => 100)};
+($h, $stdout, $stderr) = start_session('backfill', q{SET datestyle = 'SQL, DMY'},
+	'SET defaults_policy.batch_target = 20', $call_ticks);
+$pid = wait_for_event('backfill', q{wait_event = 'PgSleep'});
+$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
+$h->finish;
+like($$stderr, qr/canceling statement due to user request/,
+	'a CALL under DateStyle SQL, DMY is canceled in a batch');
+$node->safe_psql('postgres', 'DROP TRIGGER stall ON ticks');
+($rc, $out, $err) = $node->psql('postgres', "SET datestyle = 'ISO, MDY';\n$call_ticks");
+is($rc, 0, 'the same CALL under DateStyle ISO, MDY resumes and succeeds') or diag($err);
+is( $node->safe_psql(
+		'postgres',
+		q{SELECT count(*) || ' ' || count(u) || ' ' || count(DISTINCT u) || ' '
+			|| (SELECT detail->>'rows' FROM default_policy_audit
+				WHERE action = 'backfill_completed' AND column_name = 'u')
+		  FROM ticks}),
+	'2000 2000 2000 2000',
+	'... every row filled once, by its batches');
 
 # ---------------------------------------------------------------------------
 # 2. The ctid walk: immediate stops of the server, in a batch and while
