@@ -286,6 +286,7 @@ write_state(Backfill *bf, bool insert)
 		dp_spi_as_owner(psprintf("UPDATE %s." BACKFILL_TABLE
 								 " SET phase = $3, position = $4, throttled = $5, rows_done = $6,"
 								 " batches = $7, batch_size = $8, throttled_ms = $10,"
+								 " walk = $14, walk_column = $15, end_position = $16,"
 								 " updated_at = pg_catalog.clock_timestamp(),"
 								 " finished_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'done'"
 								 " THEN pg_catalog.clock_timestamp() END"
@@ -763,20 +764,63 @@ fill(Backfill *bf)
 	}
 }
 
-/* Step 3: the check proved over every row, while reads and writes go on. */
+/* What validate() runs in a subtransaction. */
+typedef struct ValidateArgs
+{
+	TargetTable *target;
+	const char *conname;
+} ValidateArgs;
+
+static void
+validate_constraint(void *arg)
+{
+	ValidateArgs *args = (ValidateArgs *) arg;
+
+	dp_run_alter(args->target, alter_cmd(AT_ValidateConstraint, args->conname, NULL),
+				 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", args->target->qualified,
+						  quote_identifier(args->conname)),
+				 NULL);
+}
+
+/*
+ * Step 3: the check proved over every row, while reads and writes go on.
+ *
+ * A row still without a value fails it: one the walk missed.  A walk by
+ * ctid misses the rows that VACUUM FULL or CLUSTER moved behind it while
+ * it ran.  Then the whole table is walked again, by ctid (the rows filled
+ * already cost a look each), and validated again.
+ */
 static void
 validate(Backfill *bf)
 {
 	TargetTable target;
 	AttrNumber	attnum = get_attnum(bf->relid, bf->column);
-	char	   *conname = check_name(attnum);
+	ValidateArgs args;
+	ErrorData  *edata;
+	Relation	rel;
 
 	dp_open_target(bf->relid, 0, &target);
-	dp_run_alter(&target, alter_cmd(AT_ValidateConstraint, conname, NULL),
-				 psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s", target.qualified,
-						  quote_identifier(conname)),
-				 NULL);
-	bf->phase = keep(bf, "finishing");
+	args.target = &target;
+	args.conname = check_name(attnum);
+	edata = dp_try_in_subtransaction(validate_constraint, &args, true);
+	if (edata == NULL)
+		bf->phase = keep(bf, "finishing");
+	else
+	{
+		if (edata->sqlerrcode != ERRCODE_CHECK_VIOLATION)
+			ReThrowError(edata);
+		ereport(NOTICE,
+				(errmsg("rows of table %s still have no value for column \"%s\": walking the whole table again",
+						bf->table_name, bf->column),
+				 errdetail("The table was rewritten during the backfill (VACUUM FULL or CLUSTER move rows behind a walk by ctid).")));
+		rel = table_open(bf->relid, AccessShareLock);
+		bf->walk = keep(bf, "ctid");
+		bf->walk_column = NULL;
+		bf->position = keep(bf, "0");
+		bf->end_position = keep(bf, psprintf("%u", RelationGetNumberOfBlocks(rel)));
+		table_close(rel, AccessShareLock);
+		bf->phase = keep(bf, "backfilling");
+	}
 	write_state(bf, false);
 	next_transaction();
 }
@@ -964,10 +1008,14 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 				(errmsg("resuming the backfill of column \"%s\" of table %s in phase \"%s\"",
 						bf->column, bf->table_name, bf->phase)));
 
-	if (strcmp(bf->phase, "backfilling") == 0)
-		fill(bf);
-	if (strcmp(bf->phase, "validating") == 0)
-		validate(bf);
+	/* validate() goes back to the batches if they missed a row */
+	while (strcmp(bf->phase, "backfilling") == 0 || strcmp(bf->phase, "validating") == 0)
+	{
+		if (strcmp(bf->phase, "backfilling") == 0)
+			fill(bf);
+		if (strcmp(bf->phase, "validating") == 0)
+			validate(bf);
+	}
 	if (strcmp(bf->phase, "finishing") == 0)
 		finish(bf);
 }
