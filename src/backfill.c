@@ -19,7 +19,8 @@
  *		NULL, up to where the table ended in step 1: every row there is
  *		older than the trigger, every row after it has the value;
  *	 3. VALIDATE CONSTRAINT, under SHARE UPDATE EXCLUSIVE: reads and writes
- *		go on;
+ *		go on; a row the batches missed (VACUUM FULL moved it behind a
+ *		walk by ctid) fails it, and step 2 walks the whole table again;
  *	 4. in one short transaction: SET NOT NULL, which the valid CHECK proves
  *		without a scan, and the CHECK, the trigger and (unless kept) the
  *		default dropped; the backfill_completed audit row.
