@@ -349,7 +349,10 @@ query_value(Backfill *bf, const char *sql, int nargs, Oid *argtypes,
 	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not run \"%s\"", sql);
 	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
 		return NULL;
+	}
 	dp_canonical_begin(&saved, false, true);
 	PG_TRY();
 	{
@@ -360,6 +363,7 @@ query_value(Backfill *bf, const char *sql, int nargs, Oid *argtypes,
 		dp_canonical_end(&saved);
 	}
 	PG_END_TRY();
+	SPI_freetuptable(SPI_tuptable);
 	return keep(bf, text);
 }
 
@@ -619,6 +623,8 @@ replica_lag_ms(void)
 		if (!isnull)
 			lag = DatumGetInt64(d);
 	}
+	/* asked every second of a pause: free the tuple table at once */
+	SPI_freetuptable(SPI_tuptable);
 	return lag;
 }
 
@@ -710,6 +716,13 @@ progress_notice(Backfill *bf, bool last)
  * defaults_policy.batch_target; a batch that took more than twice as long
  * is followed by a pause as long as its overrun, so that a loaded server
  * gets its time back.
+ *
+ * A table of a billion rows takes tens of thousands of batches.  Each runs
+ * in an SPI connection of its own, whose procedure context goes with
+ * SPI_finish(): SPI switches back to that context after every statement,
+ * so what a batch allocates (and the tuple tables of its queries) would
+ * otherwise stay until the CALL ends, some 18 kB a batch.  What must last
+ * is kept in bf->cxt.
  */
 static void
 fill(Backfill *bf)
@@ -726,6 +739,7 @@ fill(Backfill *bf)
 		double		factor;
 		uint64		filled;
 
+		SPI_connect_ext(SPI_OPT_NONATOMIC);
 		CHECK_FOR_INTERRUPTS();
 		wait_for_replicas(bf);
 
@@ -762,6 +776,8 @@ fill(Backfill *bf)
 		factor = dp_batch_target / Max(ms, 1.0);
 		factor = Max(0.5, Min(2.0, factor));
 		bf->batch_size = (int) Max(bf->min_batch, Min(bf->max_batch, bf->batch_size * factor));
+
+		SPI_finish();
 	}
 }
 
