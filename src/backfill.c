@@ -52,6 +52,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -62,6 +63,7 @@
 #include "rewrite/rewriteHandler.h"
 #include "storage/bufmgr.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -77,6 +79,8 @@
 #define NOTICE_INTERVAL_MS	5000
 #define MIN_BATCH_ROWS		100
 #define MAX_BATCH_ROWS		10000000
+/* field4 of the advisory lock of a running CALL; SQL's own use 1 and 2 */
+#define BACKFILL_LOCK_SPACE	0x4450
 
 /* One backfill: the call, and its state as stored. */
 typedef struct Backfill
@@ -107,6 +111,8 @@ typedef struct Backfill
 	TimestampTz started_at;
 
 	/* this run */
+	bool		locked;			/* holds the lock of the column's CALL */
+	LOCKTAG		lock;
 	double		rows_per_block;
 	TimestampTz last_notice;
 	int			min_batch;
@@ -956,6 +962,54 @@ drop_stale_triggers(TargetTable *target)
 	}
 }
 
+/*
+ * One CALL at a time per column.  Two would race on the state row: the one
+ * that finishes drops the check and the trigger, and the other, still
+ * batching, writes its older phase back, so every later CALL failed on the
+ * missing check.  A second CALL comes easily: a client that lost its
+ * connection leaves its backend running the CALL, and the migration is run
+ * again.  The lock is an advisory one held by the session across the
+ * commits (a relation lock would hold off VACUUM), keyed on the table and
+ * the column's name; the caller releases it.
+ */
+static void
+lock_column(Backfill *bf, TargetTable *target)
+{
+	SET_LOCKTAG_ADVISORY(bf->lock, MyDatabaseId, bf->relid,
+						 DatumGetUInt32(hash_any((const unsigned char *) bf->column,
+												 strlen(bf->column))),
+						 BACKFILL_LOCK_SPACE);
+	if (LockAcquire(&bf->lock, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL)
+	{
+		bf->locked = true;
+		return;
+	}
+	{
+		Oid			argtypes[3] = {OIDOID, OIDOID, INT2OID};
+		Datum		values[3];
+		char	   *pid = NULL;
+
+		values[0] = ObjectIdGetDatum(bf->lock.locktag_field2);
+		values[1] = ObjectIdGetDatum(bf->lock.locktag_field3);
+		values[2] = Int16GetDatum(BACKFILL_LOCK_SPACE);
+		if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_locks"
+								  " WHERE locktype OPERATOR(pg_catalog.=) 'advisory'"
+								  " AND database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database"
+								  "  WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+								  " AND classid OPERATOR(pg_catalog.=) $1 AND objid OPERATOR(pg_catalog.=) $2"
+								  " AND objsubid OPERATOR(pg_catalog.=) $3 AND granted",
+								  3, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+			pid = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("column \"%s\" of table %s is being added by another session",
+						bf->column, target->qualified),
+				 pid ? errdetail("Process %s runs add_column_with_default_concurrently() for it.", pid) : 0,
+				 errhint("Wait for that CALL to end, or cancel it (pg_cancel_backend()); CALL again then to resume.")));
+	}
+}
+
 /* The whole run, from wherever the state says it is. */
 static void
 run(Backfill *bf, FunctionCallInfo fcinfo)
@@ -988,6 +1042,7 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 	bf->expression = keep(bf, check.normalized);
 	bf->kind = dp_kind_name(check.kind);
 
+	lock_column(bf, &target);
 	resumed = read_state(bf);
 	if (resumed && get_attnum(bf->relid, bf->column) == InvalidAttrNumber)
 	{
@@ -1084,6 +1139,8 @@ add_column_with_default_concurrently(PG_FUNCTION_ARGS)
 	}
 	PG_FINALLY();
 	{
+		if (bf->locked)
+			LockRelease(&bf->lock, ExclusiveLock, true);
 		MemoryContextDelete(cxt);
 	}
 	PG_END_TRY();
