@@ -27,7 +27,8 @@
  *
  * The extension's own ALTERs (add_column.c) validate and audit themselves:
  * they are marked while they run and pass untouched.  So do extension
- * scripts and pg_upgrade's restore.
+ * scripts, pg_upgrade's restore, and the DDL Citus replays on the shards
+ * of a statement the coordinator already judged (citus.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -250,13 +251,19 @@ may_make_defaults(Node *parsetree)
 	}
 }
 
-/* Whether the triggers have anything to do in this backend right now. */
+/*
+ * Whether the triggers have anything to do in this backend right now: not
+ * while pg_upgrade restores or an extension script runs, and not for the
+ * DDL Citus replays on shards and workers, which the coordinator judged
+ * (citus.c).
+ */
 static bool
 trigger_active(FunctionCallInfo fcinfo)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "not fired by event trigger manager");
-	return !IsBinaryUpgrade && !creating_extension && dp_extension_ready();
+	return !IsBinaryUpgrade && !creating_extension && dp_extension_ready() &&
+		!dp_citus_replay(((EventTriggerData *) fcinfo->context)->parsetree);
 }
 
 /*
@@ -1095,7 +1102,8 @@ default_policy_enforce_rewrite(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "not fired by event trigger manager");
-	if (dp_max_rewrite_size < 0 || IsBinaryUpgrade || creating_extension)
+	if (dp_max_rewrite_size < 0 || IsBinaryUpgrade || creating_extension ||
+		dp_citus_replay(trigdata->parsetree))
 		PG_RETURN_VOID();
 
 	InitFunctionCallInfoData(*rewrite_fcinfo, NULL, 0, InvalidOid, NULL, NULL);

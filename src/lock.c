@@ -36,7 +36,19 @@
  * attempt, the same locks are asked for once without waiting, in the
  * caller's transaction: if each is granted at once, that is the whole
  * protocol, with no subtransaction; if one is not, those just taken are
- * released and the attempts begin.
+ * released and the attempts begin.  The caller's work (the ALTER TABLEs)
+ * then runs under the locks, in the caller's transaction.
+ *
+ * A Citus table is different: the locks that matter are on its shard
+ * placements, on other nodes, and only the ALTER TABLE itself takes them,
+ * when Citus replays it there.  So for a Citus table (remote) there is no
+ * shortcut: every attempt, in its subtransaction, takes the local locks as
+ * above and then runs the work, with every lock wait on the other nodes
+ * bounded by what is left of the attempt (citus.c sends the lock_timeout
+ * to the workers).  A wait that times out on a worker fails the attempt
+ * like a local one: Citus rolls the workers back to the attempt's
+ * savepoint, which releases what the attempt locked there, and the next
+ * attempt starts from nothing held on any node.
  *
  *-------------------------------------------------------------------------
  */
@@ -59,6 +71,7 @@ typedef struct LockAttempt
 	DpLockTarget *target;
 	TimestampTz start;
 	Oid			waiting_for;	/* the relation being locked */
+	bool		remote;			/* in the work, waiting on other nodes */
 } LockAttempt;
 
 /* Sleep for ms milliseconds; a cancel or a dying postmaster wakes us. */
@@ -78,17 +91,17 @@ sleep_ms(long ms)
  * bounded by defaults_policy.lock_timeout, not each lock.  The attempt has
  * opened a GUC nest level for lock_timeout.
  */
-static bool
-lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
+/*
+ * What is left of the attempt, in milliseconds, set as this backend's
+ * lock_timeout at the attempt's GUC nest level; raises the lock timeout
+ * error if nothing is left.
+ */
+static long
+bound_wait(LockAttempt *attempt)
 {
 	long		left;
 	char		timeout[32];
 
-	if (ConditionalLockRelationOid(relid, mode))
-		return true;
-	if (attempt == NULL)
-		return false;
-	attempt->waiting_for = relid;
 	left = dp_lock_timeout -
 		TimestampDifferenceMilliseconds(attempt->start, GetCurrentTimestamp());
 	if (left <= 0)
@@ -98,6 +111,18 @@ lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 	snprintf(timeout, sizeof(timeout), "%ld", left);
 	set_config_option("lock_timeout", timeout, PGC_USERSET,
 					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return left;
+}
+
+static bool
+lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
+{
+	if (ConditionalLockRelationOid(relid, mode))
+		return true;
+	if (attempt == NULL)
+		return false;
+	attempt->waiting_for = relid;
+	(void) bound_wait(attempt);
 	LockRelationOid(relid, mode);
 	return true;
 }
@@ -193,8 +218,29 @@ lock_without_waiting(DpLockTarget *target)
 }
 
 /*
+ * The work of a remote target, inside the attempt and under its local
+ * locks: every lock wait, here (a Citus table's placement on this node,
+ * Citus's own metadata locks) and on the other nodes, is bounded by what is
+ * left of the attempt.  The settings the work itself makes for the rest of
+ * the transaction (Citus sets some) are kept.
+ */
+static void
+remote_work(LockAttempt *attempt)
+{
+	DpLockTarget *target = attempt->target;
+	long		left;
+
+	attempt->remote = true;
+	left = bound_wait(attempt);
+	dp_citus_bound_remote_waits(left);
+	target->work(target, target->work_arg);
+	dp_citus_end_remote_waits();
+	attempt->remote = false;
+}
+
+/*
  * One attempt, in a subtransaction: what it locked is released with it if
- * it fails.
+ * it fails, on this node and on the others.
  */
 static void
 lock_attempt(void *arg)
@@ -205,7 +251,10 @@ lock_attempt(void *arg)
 	List	   *modes = NIL;
 
 	attempt->start = GetCurrentTimestamp();
+	attempt->remote = false;
 	(void) take_locks(attempt->target, attempt, &taken, &modes);
+	if (attempt->target->remote)
+		remote_work(attempt);
 	AtEOXact_GUC(true, nestlevel);
 }
 
@@ -213,6 +262,9 @@ lock_attempt(void *arg)
 static int
 errdetail_attempts(const DpLockTarget *target)
 {
+	if (target->remote)
+		return errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table, its partitions or children and their shard placements on every node.",
+						 dp_lock_timeout);
 	if (target->mode != AccessExclusiveLock)
 		return errdetail("Each attempt waited at most %d ms for an ACCESS SHARE lock on the table.",
 						 dp_lock_timeout);
@@ -225,12 +277,13 @@ errdetail_attempts(const DpLockTarget *target)
 
 /*
  * Lock target->relid in target->mode (and its descendants, and the audit
- * table, as asked) with bounded waits; see the file header.  On success the
- * locks belong to the caller's transaction, target->relids lists the table
- * and then every descendant as they are under the locks, and
- * target->attempts says how many attempts it took.  When every attempt
- * fails, raises 55P03.  Any other error (the query canceled, a relation
- * gone) is raised as itself.
+ * table, as asked) with bounded waits, and run target->work under the
+ * locks; see the file header.  On success the locks belong to the caller's
+ * transaction, target->relids lists the table and then every descendant as
+ * they are under the locks, and target->attempts says how many attempts it
+ * took.  When every attempt fails, raises 55P03.  Any other error (the
+ * query canceled, a relation gone, a worker that cannot be reached) is
+ * raised as itself.
  */
 void
 dp_lock_table(DpLockTarget *target)
@@ -242,8 +295,12 @@ dp_lock_table(DpLockTarget *target)
 	attempt.target = target;
 
 	target->attempts = 1;
-	if (lock_without_waiting(target))
+	if (!target->remote && lock_without_waiting(target))
+	{
+		if (target->work != NULL)
+			target->work(target, target->work_arg);
 		return;
+	}
 
 	for (int n = 1;; n++)
 	{
@@ -253,12 +310,25 @@ dp_lock_table(DpLockTarget *target)
 		target->attempts = n;
 		edata = dp_try_in_subtransaction(lock_attempt, &attempt, true);
 		if (edata == NULL)
+		{
+			if (!target->remote && target->work != NULL)
+				target->work(target, target->work_arg);
 			return;
+		}
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
 			edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 
+		if (n >= attempts && attempt.remote)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg_plural("could not lock table \"%s\" after %d attempt",
+								   "could not lock table \"%s\" after %d attempts",
+								   attempts, target->relname, attempts),
+					 errdetail_attempts(target),
+					 errhint("Another transaction holds a lock on a shard placement of \"%s\" on a Citus node. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
+							 target->relname)));
 		if (n >= attempts)
 		{
 			waited_for = get_rel_name(attempt.waiting_for);
