@@ -105,10 +105,53 @@ dp_enforce_own_end(Node *saved)
 	own_statement = saved;
 }
 
+/*
+ * The same ALTER TABLE, told by what it does: the same table name and the
+ * same subcommands on the same columns.  Another extension's utility hook
+ * may hand the triggers a copy of the statement whose default it has
+ * analysed in place (Citus does, which fills in an SQLValueFunction's
+ * type), and then the trees are no longer equal().
+ */
+static bool
+same_alter(Node *a, Node *b)
+{
+	AlterTableStmt *x;
+	AlterTableStmt *y;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	if (!IsA(a, AlterTableStmt) || !IsA(b, AlterTableStmt))
+		return false;
+	x = (AlterTableStmt *) a;
+	y = (AlterTableStmt *) b;
+	if (x->relation == NULL || y->relation == NULL ||
+		strcmp(x->relation->relname, y->relation->relname) != 0 ||
+		(x->relation->schemaname == NULL) != (y->relation->schemaname == NULL) ||
+		(x->relation->schemaname != NULL &&
+		 strcmp(x->relation->schemaname, y->relation->schemaname) != 0) ||
+		list_length(x->cmds) != list_length(y->cmds))
+		return false;
+	forboth(lc1, x->cmds, lc2, y->cmds)
+	{
+		AlterTableCmd *c1 = lfirst_node(AlterTableCmd, lc1);
+		AlterTableCmd *c2 = lfirst_node(AlterTableCmd, lc2);
+		const char *n1 = c1->subtype == AT_AddColumn ?
+		castNode(ColumnDef, c1->def)->colname : c1->name;
+		const char *n2 = c2->subtype == AT_AddColumn ?
+		castNode(ColumnDef, c2->def)->colname : c2->name;
+
+		if (c1->subtype != c2->subtype || n1 == NULL || n2 == NULL ||
+			strcmp(n1, n2) != 0)
+			return false;
+	}
+	return true;
+}
+
 static bool
 is_own(Node *parsetree)
 {
-	return own_statement != NULL && equal(parsetree, own_statement);
+	return own_statement != NULL &&
+		(equal(parsetree, own_statement) || same_alter(parsetree, own_statement));
 }
 
 static void
