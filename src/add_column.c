@@ -1066,6 +1066,14 @@ add_column_note(const DefaultCheck *check, int tables, double rows,
 					tables, rows_text);
 }
 
+/* A number and what it counts, for the notes of explain_add_column. */
+static char *
+counted(int64 n, const char *singular, const char *plural)
+{
+	return psprintf("%lld %s", (long long) n,
+					ngettext(singular, plural, (unsigned long) n));
+}
+
 /*
  * The note on step 2 for a Citus table: its shards, their copies and
  * nodes, and the rows of its shards from the workers' statistics.
@@ -1085,26 +1093,22 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 		rows_text = psprintf(ngettext("about %.0f row", "about %.0f rows",
 									  (unsigned long) rows),
 							 rows);
-	shards = psprintf(ngettext("%lld Citus shard", "%lld Citus shards",
-							   (unsigned long) citus->shards),
-					  (long long) citus->shards);
-	shards = psprintf(ngettext("%s (%lld placement on %lld node)",
-							   "%s (%lld placements on %lld nodes)",
-							   (unsigned long) citus->placements),
-					  shards, (long long) citus->placements,
-					  (long long) citus->nodes);
+	shards = psprintf("%s (%s on %s)",
+					  counted(citus->shards, "Citus shard", "Citus shards"),
+					  counted(citus->placements, "placement", "placements"),
+					  counted(citus->nodes, "node", "nodes"));
 
 	if (!check->rewrites)
-		note = psprintf("fast default: the value is stored once in the catalog of each of the %s; no rewrite and no scan, %s",
+		note = psprintf("fast default: the value is stored once in the catalog of each shard placement; no rewrite and no scan of %s, %s",
 						shards, rows_text);
 	else if (contain_volatile_functions(check->expr))
-		note = psprintf("rewrites the %s, %s: each existing row gets its own value",
+		note = psprintf("rewrites %s, %s: each existing row gets its own value",
 						shards, rows_text);
 	else
-		note = psprintf("rewrites the %s, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
+		note = psprintf("rewrites %s, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
 						shards, rows_text);
 	if (dp_citus_evaluates_once(check))
-		note = psprintf("%s; the default is evaluated once, on the coordinator, and every shard and copy gets that value",
+		note = psprintf("%s; the default is evaluated once, on the coordinator, and every shard placement stores that value",
 						note);
 	refused = dp_citus_refusal_note(citus, check);
 	if (refused != NULL)
@@ -1160,11 +1164,10 @@ lock_note(int descendants)
 static char *
 citus_lock_note(int descendants, const DpCitusTable *citus)
 {
-	return psprintf(ngettext("%s; with the ALTER TABLE, each of the %lld shard placement on %lld node, every lock wait there bounded the same way",
-							 "%s; with the ALTER TABLE, each of the %lld shard placements on %lld nodes, every lock wait there bounded the same way",
-							 (unsigned long) citus->placements),
-					lock_note(descendants), (long long) citus->placements,
-					(long long) citus->nodes);
+	return psprintf("%s; in each attempt the ALTER TABLE then locks %s on %s, every lock wait there bounded the same way",
+					lock_note(descendants),
+					counted(citus->placements, "shard placement", "shard placements"),
+					counted(citus->nodes, "node", "nodes"));
 }
 
 /*

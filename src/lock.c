@@ -15,7 +15,10 @@
  * locked, and retried up to defaults_policy.lock_retries times with
  * exponential backoff and jitter.  Between attempts nothing of ours is
  * queued.  What runs afterwards (ALTER TABLE, the audit INSERT) finds its
- * locks already held and does not wait again.
+ * locks already held and does not wait again.  A cancel ends the backoff
+ * at once; so does a client that closes its connection, which ends the
+ * session: a migration whose client was killed must not retry on and
+ * commit once the lock is free.
  *
  * One attempt locks, in this order:
  *
@@ -57,10 +60,13 @@
 #include "catalog/dependency.h"
 #include "catalog/pg_inherits.h"
 #include "common/pg_prng.h"
+#include "libpq/libpq.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -74,14 +80,48 @@ typedef struct LockAttempt
 	bool		remote;			/* in the work, waiting on other nodes */
 } LockAttempt;
 
-/* Sleep for ms milliseconds; a cancel or a dying postmaster wakes us. */
+/* Whether this backend serves a client over a socket. */
+static bool
+has_client(void)
+{
+	return MyProcPort != NULL && whereToSendOutput == DestRemote;
+}
+
+/*
+ * The client went away: end the session as PostgreSQL does when it finds
+ * that out (client_connection_check_interval), rather than go on retrying
+ * and commit a change nobody waits for any more once the lock is free.
+ */
+static void
+client_lost(void)
+{
+	whereToSendOutput = DestNone;
+	ereport(FATAL,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("connection to client lost")));
+}
+
+/*
+ * Sleep for ms milliseconds; a cancel, a dying postmaster or a client that
+ * closes its connection wakes us.
+ */
 static void
 sleep_ms(long ms)
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ms, PG_WAIT_EXTENSION);
+	int			events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
+	pgsocket	sock = PGINVALID_SOCKET;
+	int			rc;
+
+	if (has_client())
+	{
+		events |= WL_SOCKET_CLOSED;
+		sock = MyProcPort->sock;
+	}
+	rc = WaitLatchOrSocket(MyLatch, events, sock, ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
+	if (rc & WL_SOCKET_CLOSED)
+		client_lost();
 }
 
 /*
@@ -308,6 +348,8 @@ dp_lock_table(DpLockTarget *target)
 		const char *waited_for;
 
 		target->attempts = n;
+		if (n > 1 && has_client() && !pq_check_connection())
+			client_lost();
 		edata = dp_try_in_subtransaction(lock_attempt, &attempt, true);
 		if (edata == NULL)
 		{
