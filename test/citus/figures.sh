@@ -10,8 +10,8 @@
 #     stable and a volatile default (and against the plain ADD COLUMN and
 #     DROP DEFAULT in one transaction, which is what the function runs),
 #     each the median of $ROUNDS runs alternating them, each in its own
-#     transaction (two-phase commit
-#     included), as the client sees it (psql's \timing);
+#     transaction (two-phase commit included), as the client sees it
+#     (psql's \timing);
 #   - the time to the 55P03 when another transaction holds ACCESS SHARE on
 #     one shard on a worker, with the default lock_timeout and lock_retries
 #     and with 200 ms and 5 retries.
