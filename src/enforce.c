@@ -427,8 +427,9 @@ is_serial(TypeName *type_name)
 	};
 	const char *name;
 
-	if (type_name == NULL || type_name->arrayBounds != NIL ||
-		type_name->pct_type)
+	/* a type given by OID (makeColumnDef()) has no name */
+	if (type_name == NULL || type_name->names == NIL ||
+		type_name->arrayBounds != NIL || type_name->pct_type)
 		return false;
 	if (list_length(type_name->names) == 2 &&
 		strcmp(strVal(linitial(type_name->names)), "pg_catalog") != 0)
