@@ -75,31 +75,18 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
-/* The table a call works on, checked and (once locked) stable. */
-typedef struct TargetTable
-{
-	Oid			relid;
-	char	   *relname;
-	char	   *nspname;
-	char	   *qualified;		/* schema-qualified, quoted as needed */
-	char		relkind;
-	Oid			owner;
-	List	   *relids;			/* relid and every descendant, once locked */
-	int			lock_attempts;
-	DpCitusTable citus;			/* type DP_CITUS_NONE: not a Citus table */
-} TargetTable;
-
-/* What runs under the locks of lock_target(). */
+/* What runs under the locks of lock_target_and_run(). */
 typedef struct LockedWork
 {
 	TargetTable *target;
-	int			flags;			/* open_target()'s */
+	int			flags;			/* dp_open_target()'s */
 	void		(*work) (void *arg);
 	void	   *arg;
 } LockedWork;
 
-/* add_column()'s work under its locks, and what it did. */
+/* dp_add_column()'s work under its locks, and what it did. */
 typedef struct AddColumnWork
 {
 	TargetTable *target;
@@ -125,36 +112,21 @@ typedef struct SetDefaultWork
 	int32		typmod;
 } SetDefaultWork;
 
-/* What open_target() accepts besides a plain or partitioned table. */
-#define TARGET_PARTITION_OK	0x01
-
-static void open_target(Oid relid, int flags, TargetTable *target);
 static void read_citus(TargetTable *target);
-static void lock_target(TargetTable *target, LOCKMODE mode, int flags,
-						void (*work) (void *arg), void *arg);
-static void refuse_system_column(const char *column);
+static void lock_target_and_run(TargetTable *target, LOCKMODE mode, int flags,
+								void (*work) (void *arg), void *arg);
 static bool existing_column(Oid relid, const char *column, Oid *typid,
 							int32 *typmod, bool *notnull);
-static bool column_is_no_op(TargetTable *target, const char *column,
-							const DefaultCheck *check, bool if_not_exists);
 static void check_descendants(TargetTable *target, const char *column,
 							  List *relids);
 static List *relfilenodes(List *relids);
 static Oid	largest_table(List *relids, int64 *size);
 static void refuse_large_rewrite(List *relids);
-static Node *default_raw_tree(const DefaultCheck *check);
-static void run_alter(TargetTable *target, AlterTableCmd *cmd,
-					  const char *statement, const DefaultCheck *check);
-static void check_stored_default(TargetTable *target, const char *column,
-								 const DefaultCheck *check);
 static char *add_column_statement(TargetTable *target, const char *column,
 								  const DefaultCheck *check);
 static char *drop_default_statement(TargetTable *target, const char *column);
 static char *set_default_statement(TargetTable *target, const char *column,
 								   const DefaultCheck *check);
-static Datum add_column(TargetTable *target, const char *column,
-						DefaultCheck *check, bool keep_default,
-						bool if_not_exists, const char *policy_name);
 
 /*
  * Check that the caller may alter the table and that it is a kind of table
@@ -163,8 +135,8 @@ static Datum add_column(TargetTable *target, const char *column,
  * EXCLUSIVE request on it either.  A partition is refused unless flags
  * has TARGET_PARTITION_OK: a column is added to the partitioned table.
  */
-static void
-open_target(Oid relid, int flags, TargetTable *target)
+void
+dp_open_target(Oid relid, int flags, TargetTable *target)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -236,7 +208,7 @@ under_locks(DpLockTarget *lock, void *arg)
 	TargetTable *target = locked->target;
 	DpCitusTable citus = target->citus;
 
-	open_target(lock->relid, locked->flags, target);
+	dp_open_target(lock->relid, locked->flags, target);
 	target->citus = citus;
 	target->relids = lock->relids;
 	if (locked->work != NULL)
@@ -251,8 +223,8 @@ under_locks(DpLockTarget *lock, void *arg)
  * the workers are bounded too.
  */
 static void
-lock_target(TargetTable *target, LOCKMODE mode, int flags,
-			void (*work) (void *arg), void *arg)
+lock_target_and_run(TargetTable *target, LOCKMODE mode, int flags,
+					void (*work) (void *arg), void *arg)
 {
 	DpLockTarget lock = {0};
 	LockedWork	locked;
@@ -275,9 +247,21 @@ lock_target(TargetTable *target, LOCKMODE mode, int flags,
 	target->lock_attempts = lock.attempts;
 }
 
+/*
+ * Take the locks with bounded waits, and check the table again under them;
+ * the caller then runs its ALTERs.  For a Citus table that leaves the
+ * shards' lock waits unbounded: its ALTERs belong in the work of
+ * lock_target_and_run().
+ */
+void
+dp_lock_target(TargetTable *target, LOCKMODE mode, int flags)
+{
+	lock_target_and_run(target, mode, flags, NULL, NULL);
+}
+
 /* A column to add may not have a system column's name. */
-static void
-refuse_system_column(const char *column)
+void
+dp_refuse_system_column(const char *column)
 {
 	if (SystemAttributeByName(column) != NULL)
 		ereport(ERROR,
@@ -361,8 +345,8 @@ refuse_large_rewrite(List *relids)
  * verdict on a stored tree has none; then its canonical text is parsed
  * again, and is canonical input.
  */
-static Node *
-default_raw_tree(const DefaultCheck *check)
+Node *
+dp_default_raw_tree(const DefaultCheck *check)
 {
 	if (check->raw != NULL)
 		return copyObject(check->raw);
@@ -377,8 +361,8 @@ default_raw_tree(const DefaultCheck *check)
  * stores, if any: canonical text is analysed under the settings it was
  * written for (literals mean what was validated), names are not.
  */
-static void
-run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
+void
+dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 		  const DefaultCheck *check)
 {
 	AlterTableStmt *stmt = makeNode(AlterTableStmt);
@@ -466,8 +450,8 @@ stored_default(Oid relid, AttrNumber attnum)
  * Locations aside (equal() ignores them), it must be the same node for
  * node: the same functions, operators, types and constants.
  */
-static void
-check_stored_default(TargetTable *target, const char *column,
+void
+dp_check_stored_default(TargetTable *target, const char *column,
 					 const DefaultCheck *check)
 {
 	ListCell   *lc;
@@ -524,15 +508,15 @@ set_default_statement(TargetTable *target, const char *column,
 					check->normalized);
 }
 
-static const char *
-required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+const char *
+dp_required_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	dp_require_arg(fcinfo, argno, what);
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-static const char *
-column_name_arg(FunctionCallInfo fcinfo, int argno)
+const char *
+dp_column_name_arg(FunctionCallInfo fcinfo, int argno)
 {
 	dp_require_arg(fcinfo, argno, "column name");
 	if (NameStr(*PG_GETARG_NAME(argno))[0] == '\0')
@@ -542,8 +526,8 @@ column_name_arg(FunctionCallInfo fcinfo, int argno)
 	return pstrdup(NameStr(*PG_GETARG_NAME(argno)));
 }
 
-static Oid
-table_arg(FunctionCallInfo fcinfo)
+Oid
+dp_table_arg(FunctionCallInfo fcinfo)
 {
 	dp_require_arg(fcinfo, 0, "table");
 	return PG_GETARG_OID(0);
@@ -572,8 +556,8 @@ existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
  * is an error; with it, a column of the same type and NOT NULL is the no-op
  * (true), any other is an error.
  */
-static bool
-column_is_no_op(TargetTable *target, const char *column,
+bool
+dp_column_is_no_op(TargetTable *target, const char *column,
 				const DefaultCheck *check, bool if_not_exists)
 {
 	Oid			typid;
@@ -655,7 +639,7 @@ audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
 
 /*
  * The verdict to hand a Citus table's ALTER: the same default, read again
- * from its canonical text (run_alter() reads it under the canonical
+ * from its canonical text (dp_run_alter() reads it under the canonical
  * settings), so that what Citus writes out for the workers means there
  * what it means here.
  */
@@ -716,7 +700,7 @@ coordinator_default(TargetTable *target, const char *column,
 }
 
 /*
- * add_column()'s work, under the locks: the checks that depend on the
+ * dp_add_column()'s work, under the locks: the checks that depend on the
  * catalog, made again, then ADD COLUMN and DROP (or, for a value evaluated
  * here, SET) DEFAULT.
  */
@@ -735,7 +719,7 @@ add_column_locked(void *arg)
 	ListCell   *lc2;
 
 	dp_recheck_safety(check);
-	if (column_is_no_op(target, column, check, work->if_not_exists))
+	if (dp_column_is_no_op(target, column, check, work->if_not_exists))
 	{
 		work->no_op = true;
 		return;
@@ -760,7 +744,7 @@ add_column_locked(void *arg)
 		AlterTableCmd *cmd = makeNode(AlterTableCmd);
 
 		def->contype = CONSTR_DEFAULT;
-		def->raw_expr = default_raw_tree(stored);
+		def->raw_expr = dp_default_raw_tree(stored);
 		def->location = -1;
 		notnullcon->contype = CONSTR_NOTNULL;
 		notnullcon->location = -1;
@@ -769,9 +753,9 @@ add_column_locked(void *arg)
 
 		cmd->subtype = AT_AddColumn;
 		cmd->def = (Node *) coldef;
-		run_alter(target, cmd, add_column_statement(target, column, stored),
+		dp_run_alter(target, cmd, add_column_statement(target, column, stored),
 				  stored);
-		check_stored_default(target, column, stored);
+		dp_check_stored_default(target, column, stored);
 	}
 	if (work->keep_default && work->coordinator_value != NULL)
 	{
@@ -781,10 +765,10 @@ add_column_locked(void *arg)
 
 		cmd->subtype = AT_ColumnDefault;
 		cmd->name = pstrdup(column);
-		cmd->def = default_raw_tree(canonical);
-		run_alter(target, cmd,
+		cmd->def = dp_default_raw_tree(canonical);
+		dp_run_alter(target, cmd,
 				  set_default_statement(target, column, canonical), canonical);
-		check_stored_default(target, column, canonical);
+		dp_check_stored_default(target, column, canonical);
 	}
 	else if (!work->keep_default)
 	{
@@ -793,7 +777,7 @@ add_column_locked(void *arg)
 		cmd->subtype = AT_ColumnDefault;
 		cmd->name = pstrdup(column);
 		cmd->def = NULL;
-		run_alter(target, cmd, drop_default_statement(target, column), NULL);
+		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
 	}
 	after = relfilenodes(target->relids);
 
@@ -810,8 +794,8 @@ add_column_locked(void *arg)
  * The common part of add_column_with_default and add_column_with_policy.
  * target is open, check is the verdict; returns the audit row.
  */
-static Datum
-add_column(TargetTable *target, const char *column, DefaultCheck *check,
+Datum
+dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		   bool keep_default, bool if_not_exists, const char *policy_name)
 {
 	DpAuditEvent event = {0};
@@ -837,10 +821,10 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	 * the column from being dropped or changed until the transaction ends.
 	 * If it was dropped while we waited, go on and add it.
 	 */
-	if (column_is_no_op(target, column, check, if_not_exists))
+	if (dp_column_is_no_op(target, column, check, if_not_exists))
 	{
-		lock_target(target, AccessShareLock, 0, NULL, NULL);
-		if (column_is_no_op(target, column, check, if_not_exists))
+		lock_target_and_run(target, AccessShareLock, 0, NULL, NULL);
+		if (dp_column_is_no_op(target, column, check, if_not_exists))
 			return audit_no_op(target, &event, &detail);
 	}
 	if (has_subclass(target->relid))
@@ -858,7 +842,7 @@ add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	work.check = check;
 	work.keep_default = keep_default;
 	work.if_not_exists = if_not_exists;
-	lock_target(target, AccessExclusiveLock, 0, add_column_locked, &work);
+	lock_target_and_run(target, AccessExclusiveLock, 0, add_column_locked, &work);
 	if (work.no_op)
 		return audit_no_op(target, &event, &detail);
 
@@ -891,18 +875,18 @@ PG_FUNCTION_INFO_V1(add_column_with_default);
 Datum
 add_column_with_default(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *column_type = required_text_arg(fcinfo, 2, "column type");
-	const char *expression = required_text_arg(fcinfo, 3, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *column_type = dp_required_text_arg(fcinfo, 2, "column type");
+	const char *expression = dp_required_text_arg(fcinfo, 3, "default expression");
 	TargetTable target;
 	DefaultCheck check;
 
 	dp_citus_require_coordinator("add_column_with_default()");
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
-	PG_RETURN_DATUM(add_column(&target, column, &check,
+	PG_RETURN_DATUM(dp_add_column(&target, column, &check,
 							   PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4),
 							   PG_ARGISNULL(5) ? false : PG_GETARG_BOOL(5),
 							   NULL));
@@ -917,18 +901,18 @@ PG_FUNCTION_INFO_V1(add_column_with_policy);
 Datum
 add_column_with_policy(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *policy = required_text_arg(fcinfo, 2, "policy name");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *policy = dp_required_text_arg(fcinfo, 2, "policy name");
 	TargetTable target;
 	DefaultCheck check;
 	bool		keep_default;
 
 	dp_citus_require_coordinator("add_column_with_policy()");
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_policy_check(policy, target.owner, &check, &keep_default);
-	PG_RETURN_DATUM(add_column(&target, column, &check, keep_default,
+	PG_RETURN_DATUM(dp_add_column(&target, column, &check, keep_default,
 							   PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3),
 							   policy));
 }
@@ -964,9 +948,9 @@ set_default_locked(void *arg)
 	cmd = makeNode(AlterTableCmd);
 	cmd->subtype = AT_ColumnDefault;
 	cmd->name = pstrdup(column);
-	cmd->def = default_raw_tree(check);
-	run_alter(target, cmd, set_default_statement(target, column, check), check);
-	check_stored_default(target, column, check);
+	cmd->def = dp_default_raw_tree(check);
+	dp_run_alter(target, cmd, set_default_statement(target, column, check), check);
+	dp_check_stored_default(target, column, check);
 }
 
 /*
@@ -982,9 +966,9 @@ PG_FUNCTION_INFO_V1(set_column_default);
 Datum
 set_column_default(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *expression = required_text_arg(fcinfo, 2, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *expression = dp_required_text_arg(fcinfo, 2, "default expression");
 	TargetTable target;
 	DefaultCheck check;
 	SetDefaultWork work;
@@ -997,7 +981,7 @@ set_column_default(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot alter system column \"%s\"", column)));
-	open_target(relid, TARGET_PARTITION_OK, &target);
+	dp_open_target(relid, TARGET_PARTITION_OK, &target);
 	if (!existing_column(relid, column, &work.typid, &work.typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -1014,7 +998,7 @@ set_column_default(PG_FUNCTION_ARGS)
 	work.target = &target;
 	work.column = column;
 	work.check = &check;
-	lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK,
+	lock_target_and_run(&target, AccessExclusiveLock, TARGET_PARTITION_OK,
 				set_default_locked, &work);
 
 	event.action = "set_default";
@@ -1110,10 +1094,28 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 	if (dp_citus_evaluates_once(check))
 		note = psprintf("%s; the default is evaluated once, on the coordinator, and every shard placement stores that value",
 						note);
+	note = psprintf("%s; add_column_with_default_concurrently() does not work on Citus tables",
+					note);
 	refused = dp_citus_refusal_note(citus, check);
 	if (refused != NULL)
 		note = psprintf("%s; %s", note, refused);
 	return note;
+}
+
+/*
+ * Which path add_column_with_default_concurrently() would take, and why,
+ * added to note.  online: the table is a plain one without children.
+ */
+static char *
+online_note(char *note, const DefaultCheck *check, bool online)
+{
+	if (!check->rewrites)
+		return psprintf("%s; add_column_with_default_concurrently() takes this same instant path", note);
+	if (DomainHasConstraints(check->typid))
+		return psprintf("%s; add_column_with_default_concurrently() cannot avoid the rewrite: adding any column of this type rewrites the table", note);
+	if (!online)
+		return psprintf("%s; add_column_with_default_concurrently() does not work on partitioned tables or tables with children", note);
+	return psprintf("%s; add_column_with_default_concurrently() would add the column without a rewrite and fill the rows in committed batches instead", note);
 }
 
 /*
@@ -1184,10 +1186,10 @@ PG_FUNCTION_INFO_V1(explain_add_column);
 Datum
 explain_add_column(PG_FUNCTION_ARGS)
 {
-	Oid			relid = table_arg(fcinfo);
-	const char *column = column_name_arg(fcinfo, 1);
-	const char *column_type = required_text_arg(fcinfo, 2, "column type");
-	const char *expression = required_text_arg(fcinfo, 3, "default expression");
+	Oid			relid = dp_table_arg(fcinfo);
+	const char *column = dp_column_name_arg(fcinfo, 1);
+	const char *column_type = dp_required_text_arg(fcinfo, 2, "column type");
+	const char *expression = dp_required_text_arg(fcinfo, 3, "default expression");
 	bool		keep_default = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TargetTable target;
@@ -1202,12 +1204,12 @@ explain_add_column(PG_FUNCTION_ARGS)
 	bool		citus;
 
 	dp_citus_require_coordinator("explain_add_column()");
-	refuse_system_column(column);
-	open_target(relid, 0, &target);
+	dp_refuse_system_column(column);
+	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
-	(void) column_is_no_op(&target, column, &check, false);
+	(void) dp_column_is_no_op(&target, column, &check, false);
 	relids = find_all_inheritors(relid, NoLock, NULL);
 	check_descendants(&target, column, relids);
 	citus = dp_citus_table(relid, relids, &target.citus);
@@ -1254,8 +1256,11 @@ explain_add_column(PG_FUNCTION_ARGS)
 	values[4] = CStringGetTextDatum(rewrite_limit_note(citus ?
 													   citus_add_column_note(&check, &target.citus,
 																			 rows, rows_known) :
-													   add_column_note(&check, tables, rows,
-																	   rows_known),
+													   online_note(add_column_note(&check, tables, rows,
+																				   rows_known),
+																   &check,
+																   target.relkind == RELKIND_RELATION &&
+																   list_length(relids) == 1),
 													   &check, relids));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 

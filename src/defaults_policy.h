@@ -285,6 +285,41 @@ extern bool dp_citus_worker_replay(void);
 extern bool dp_citus_replay(Node *parsetree);
 extern bool dp_citus_rows(List *relids, double *rows);
 
+/* add_column.c: the table a column function works on, checked and (once locked) stable. */
+typedef struct TargetTable
+{
+	Oid			relid;
+	char	   *relname;
+	char	   *nspname;
+	char	   *qualified;		/* schema-qualified, quoted as needed */
+	char		relkind;
+	Oid			owner;
+	List	   *relids;			/* relid and every descendant, once locked */
+	int			lock_attempts;
+	DpCitusTable citus;			/* type DP_CITUS_NONE: not a Citus table */
+} TargetTable;
+
+/* What dp_open_target() accepts besides a plain or partitioned table. */
+#define TARGET_PARTITION_OK	0x01
+
+extern void dp_open_target(Oid relid, int flags, TargetTable *target);
+extern void dp_lock_target(TargetTable *target, LOCKMODE mode, int flags);
+extern void dp_refuse_system_column(const char *column);
+extern bool dp_column_is_no_op(TargetTable *target, const char *column,
+							   const DefaultCheck *check, bool if_not_exists);
+extern Node *dp_default_raw_tree(const DefaultCheck *check);
+extern void dp_run_alter(TargetTable *target, AlterTableCmd *cmd,
+						 const char *statement, const DefaultCheck *check);
+extern void dp_check_stored_default(TargetTable *target, const char *column,
+									const DefaultCheck *check);
+extern Datum dp_add_column(TargetTable *target, const char *column,
+						   DefaultCheck *check, bool keep_default,
+						   bool if_not_exists, const char *policy_name);
+extern const char *dp_required_text_arg(FunctionCallInfo fcinfo, int argno,
+										const char *what);
+extern const char *dp_column_name_arg(FunctionCallInfo fcinfo, int argno);
+extern Oid	dp_table_arg(FunctionCallInfo fcinfo);
+
 /* subxact.c */
 extern ErrorData *dp_try_in_subtransaction(void (*work) (void *arg), void *arg,
 										   bool keep);
@@ -304,6 +339,8 @@ extern bool dp_log_audit;
 extern int	dp_lock_timeout;
 extern int	dp_lock_retries;
 extern int	dp_enforce;
+extern int	dp_max_replica_lag;
+extern int	dp_batch_target;
 extern int64 dp_max_rewrite_size;
 extern const char *dp_enforce_name(void);
 extern char *dp_size_text(int64 bytes);

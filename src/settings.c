@@ -22,6 +22,8 @@ bool		dp_log_audit = true;
 int			dp_lock_timeout = 2000;
 int			dp_lock_retries = 5;
 int			dp_enforce = DP_ENFORCE_WARN;
+int			dp_max_replica_lag = 10000;
+int			dp_batch_target = 200;
 int64		dp_max_rewrite_size = -1;
 
 static char *max_rewrite_size_text = NULL;
@@ -182,6 +184,26 @@ dp_init_settings(void)
 							   PGC_SUSET,
 							   0,
 							   check_max_rewrite_size, assign_max_rewrite_size, NULL);
+
+	DefineCustomIntVariable("defaults_policy.max_replica_lag",
+							"The replay lag of a streaming replica at which the online backfill pauses.",
+							"Between batches, add_column_with_default_concurrently() waits while a "
+							"streaming replica's replay lag is above this.",
+							&dp_max_replica_lag,
+							10000, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("defaults_policy.batch_target",
+							"How long each batch of the online backfill should take.",
+							"add_column_with_default_concurrently() sizes its batches to take about "
+							"this long, so that rows stay locked briefly.",
+							&dp_batch_target,
+							200, 1, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("defaults_policy");
 }

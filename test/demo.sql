@@ -123,3 +123,19 @@ RESET defaults_policy.enforce;
 SELECT id, table_name, column_name, expression, kind, detail->>'source' AS source,
 	   detail->>'warning' AS warning
 FROM default_policy_audit WHERE action = 'ddl_default' ORDER BY id;
+
+-- 10. The online path: a volatile default on a table of a million rows,
+--     while other sessions keep inserting and updating (a shell loop in the
+--     background).  Only two short catalog changes take a strong lock; the
+--     rows are filled in committed batches, watched from the view.
+\! (for i in $(seq 1 200); do psql -X -q -c "INSERT INTO orders (amount, score, public_id, django_id) VALUES (1.00, 0, gen_random_uuid(), gen_random_uuid())" -c "UPDATE orders SET amount = amount + 1 WHERE id = 1 + (random() * 999999)::int"; done) >/dev/null 2>&1 &
+SET defaults_policy.batch_target = 100;
+\timing on
+CALL add_column_with_default_concurrently('orders', 'token', 'uuid', 'gen_random_uuid()', batch_size => 50000);
+\timing off
+SELECT table_name, column_name, phase, rows_done, rows_estimated, throttled FROM default_policy_backfill;
+SELECT count(*) AS rows, count(DISTINCT token) AS distinct_tokens FROM orders;
+SELECT id, action, column_name, detail->>'path' AS path, detail->>'rows' AS rows,
+	   detail->>'batches' AS batches, detail->>'rows_per_second' AS rows_per_second
+FROM default_policy_audit WHERE column_name = 'token' ORDER BY id;
+\d orders

@@ -181,6 +181,7 @@ class AlembicTest(unittest.TestCase):
                 "default_policy_allowlist_entries",
                 "default_policy_allowlist_removed",
                 "default_policy_audit",
+                "default_policy_backfills",
             ],
         )
         self.assertEqual(len(unfiltered), len(dropped))

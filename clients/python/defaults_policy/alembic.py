@@ -37,8 +37,8 @@ __all__ = [
     "include_object",
 ]
 
-# The extension's tables (default_policy_allowlist is a view since 1.1,
-# a table before).
+# The extension's tables and views (default_policy_allowlist is a view
+# since 1.1, a table before; the backfill state and its view came in 1.2).
 EXTENSION_TABLES = frozenset(
     {
         "default_policy",
@@ -46,6 +46,8 @@ EXTENSION_TABLES = frozenset(
         "default_policy_allowlist_entries",
         "default_policy_allowlist_removed",
         "default_policy_audit",
+        "default_policy_backfill",
+        "default_policy_backfills",
     }
 )
 
