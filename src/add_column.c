@@ -1094,12 +1094,11 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 	if (dp_citus_evaluates_once(check))
 		note = psprintf("%s; the default is evaluated once, on the coordinator, and every shard placement stores that value",
 						note);
-	note = psprintf("%s; add_column_with_default_concurrently() does not work on Citus tables",
-					note);
 	refused = dp_citus_refusal_note(citus, check);
 	if (refused != NULL)
 		note = psprintf("%s; %s", note, refused);
-	return note;
+	return psprintf("%s; add_column_with_default_concurrently() does not work on Citus tables",
+					note);
 }
 
 /*

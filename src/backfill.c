@@ -880,7 +880,7 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("add_column_with_default_concurrently() does not work on Citus tables"),
-				 errdetail("\"%s\" is a Citus %s table: its rows are in shards on the workers, which the online path neither fills in batches nor locks with bounded waits.",
+				 errdetail("\"%s\" is a Citus %s table: Citus keeps its rows in shards, which the online path neither fills in batches nor locks with bounded waits.",
 						   target.relname, dp_citus_type_name(target.citus.type)),
 				 errhint("Use add_column_with_default(), which adds the column to every shard with bounded lock waits.")));
 	dp_check_default(bf->expression, bf->column_type, 0, target.owner, &check);

@@ -26,3 +26,8 @@ SELECT count(*) - :audit_rows AS new_audit_rows FROM default_policy_audit WHERE 
 -- The same defaults are fine where each shard has one copy.
 SELECT action, rewrote FROM add_column_with_default('orders', 'token', 'uuid', 'gen_random_uuid()');
 SELECT * FROM column_everywhere('orders', 'token');
+
+-- The online path works on plain tables only.
+CALL add_column_with_default_concurrently('orders', 'online', 'uuid', 'gen_random_uuid()');
+CALL add_column_with_default_concurrently('settings', 'online', 'uuid', 'gen_random_uuid()');
+SELECT * FROM column_everywhere('orders', 'online');

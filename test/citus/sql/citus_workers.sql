@@ -13,6 +13,7 @@ SELECT add_column_with_default('orders', 'on_worker', 'integer', '0');
 SELECT add_column_with_policy('orders', 'on_worker', 'updated_at');
 SELECT set_column_default('orders', 'status', '''x''');
 SELECT * FROM explain_add_column('orders', 'on_worker', 'integer', '0');
+CALL add_column_with_default_concurrently('orders', 'on_worker', 'uuid', 'gen_random_uuid()');
 SELECT count(*) AS policies FROM default_policy;
 SELECT count(*) AS audit_rows FROM default_policy_audit;
 
