@@ -725,7 +725,7 @@ add_column_locked(void *arg)
 		return;
 	}
 	check_descendants(target, column, target->relids);
-	if (check->rewrites)
+	if (check->rewrites && !citus)
 		refuse_large_rewrite(target->relids);
 
 	if (citus && dp_citus_evaluates_once(check))
@@ -831,10 +831,22 @@ dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		check_descendants(target, column,
 						  find_all_inheritors(target->relid, NoLock, NULL));
 
-	/* what Citus cannot take, or would take with differing values */
+	/*
+	 * What Citus cannot take, or would take with differing values; and a
+	 * rewrite larger than max_rewrite_size, measured on the workers, before
+	 * this call does any DDL there.
+	 */
 	read_citus(target);
 	if (target->citus.type != DP_CITUS_NONE)
+	{
 		dp_citus_refuse_default(&target->citus, check, column, target->relname);
+		if (check->rewrites && dp_max_rewrite_size >= 0)
+			dp_refuse_rewrite_size(target->relname,
+								   dp_citus_size(has_subclass(target->relid) ?
+												 find_all_inheritors(target->relid, NoLock, NULL) :
+												 list_make1_oid(target->relid)),
+								   true);
+	}
 
 	/* now under the locks, with the descendants as they are */
 	work.target = target;
@@ -1060,11 +1072,12 @@ counted(int64 n, const char *singular, const char *plural)
 
 /*
  * The note on step 2 for a Citus table: its shards, their copies and
- * nodes, and the rows of its shards from the workers' statistics.
+ * nodes, the rows of its shards from the workers' statistics, and what
+ * defaults_policy.max_rewrite_size says of the size of its shards.
  */
 static char *
 citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
-					  double rows, bool rows_known)
+					  double rows, bool rows_known, List *relids)
 {
 	char	   *rows_text;
 	char	   *shards;
@@ -1097,6 +1110,17 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 	refused = dp_citus_refusal_note(citus, check);
 	if (refused != NULL)
 		note = psprintf("%s; %s", note, refused);
+	if (check->rewrites && dp_max_rewrite_size >= 0)
+	{
+		int64		size = dp_citus_size(relids);
+
+		if (size > dp_max_rewrite_size)
+			note = psprintf("%s; refused: its shards take %s, more than defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(size), dp_size_text(dp_max_rewrite_size));
+		else
+			note = psprintf("%s; its shards take %s, within defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(size), dp_size_text(dp_max_rewrite_size));
+	}
 	return psprintf("%s; add_column_with_default_concurrently() does not work on Citus tables",
 					note);
 }
@@ -1252,15 +1276,16 @@ explain_add_column(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(2);
 	values[1] = CStringGetTextDatum(add_column_statement(&target, column, &check));
 	values[3] = BoolGetDatum(check.rewrites);
-	values[4] = CStringGetTextDatum(rewrite_limit_note(citus ?
-													   citus_add_column_note(&check, &target.citus,
-																			 rows, rows_known) :
-													   online_note(add_column_note(&check, tables, rows,
-																				   rows_known),
-																   &check,
-																   target.relkind == RELKIND_RELATION &&
-																   list_length(relids) == 1),
-													   &check, relids));
+	if (citus)
+		values[4] = CStringGetTextDatum(citus_add_column_note(&check, &target.citus,
+															  rows, rows_known, relids));
+	else
+		values[4] = CStringGetTextDatum(rewrite_limit_note(online_note(add_column_note(&check, tables, rows,
+																					   rows_known),
+																	   &check,
+																	   target.relkind == RELKIND_RELATION &&
+																	   list_length(relids) == 1),
+														   &check, relids));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(3);

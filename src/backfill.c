@@ -286,9 +286,10 @@ write_state(Backfill *bf, bool insert)
 		dp_spi_as_owner(psprintf("UPDATE %s." BACKFILL_TABLE
 								 " SET phase = $3, position = $4, throttled = $5, rows_done = $6,"
 								 " batches = $7, batch_size = $8, throttled_ms = $10,"
-								 " updated_at = pg_catalog.clock_timestamp(),"
+								 " updated_at = t.now,"
 								 " finished_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'done'"
-								 " THEN pg_catalog.clock_timestamp() END"
+								 " THEN t.now END"
+								 " FROM (SELECT pg_catalog.clock_timestamp() AS now) AS t"
 								 " WHERE relid OPERATOR(pg_catalog.=) $1"
 								 " AND column_name OPERATOR(pg_catalog.=) $2",
 								 dp_extension_schema_quoted()),

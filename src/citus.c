@@ -606,3 +606,32 @@ dp_citus_rows(List *relids, double *rows)
 	*rows = count.rows;
 	return count.known;
 }
+
+/*
+ * The size of a Citus table's shards, every copy counted, as Citus
+ * measures it on the workers (citus_total_relation_size): what a rewrite
+ * of the table rewrites.  relids are the table and its partitions; those
+ * without storage are skipped.
+ */
+int64
+dp_citus_size(List *relids)
+{
+	int64		size = 0;
+	ListCell   *lc;
+
+	SPI_connect();
+	foreach(lc, relids)
+	{
+		Oid			argtypes[1] = {REGCLASSOID};
+		Datum		values[1];
+
+		if (get_rel_relkind(lfirst_oid(lc)) != RELKIND_RELATION)
+			continue;
+		values[0] = ObjectIdGetDatum(lfirst_oid(lc));
+		if (citus_query("SELECT pg_catalog.citus_total_relation_size($1)",
+						1, argtypes, values) > 0)
+			size += int64_column(0, 1);
+	}
+	SPI_finish();
+	return size;
+}

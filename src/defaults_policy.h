@@ -284,6 +284,7 @@ extern void dp_citus_end_remote_waits(void);
 extern bool dp_citus_worker_replay(void);
 extern bool dp_citus_replay(Node *parsetree);
 extern bool dp_citus_rows(List *relids, double *rows);
+extern int64 dp_citus_size(List *relids);
 
 /* add_column.c: the table a column function works on, checked and (once locked) stable. */
 typedef struct TargetTable
@@ -351,5 +352,6 @@ extern void dp_init_enforce(void);
 extern void dp_enforce_own_begin(Node *stmt, Node **saved);
 extern void dp_enforce_own_end(Node *saved);
 extern void dp_refuse_rewrite(Oid relid, bool own);
+extern void dp_refuse_rewrite_size(const char *relname, int64 size, bool own);
 
 #endif							/* DEFAULTS_POLICY_H */

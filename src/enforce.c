@@ -1115,17 +1115,26 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 void
 dp_refuse_rewrite(Oid relid, bool own)
 {
-	int64		size;
-
 	if (dp_max_rewrite_size < 0)
 		return;
-	size = DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
-											 ObjectIdGetDatum(relid)));
-	if (size <= dp_max_rewrite_size)
+	dp_refuse_rewrite_size(get_rel_name(relid),
+						   DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
+															 ObjectIdGetDatum(relid))),
+						   own);
+}
+
+/*
+ * The same for a table of size bytes, measured by the caller: a Citus
+ * table's size is its shards'.
+ */
+void
+dp_refuse_rewrite_size(const char *relname, int64 size, bool own)
+{
+	if (dp_max_rewrite_size < 0 || size <= dp_max_rewrite_size)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("rewriting table \"%s\" is not allowed", get_rel_name(relid)),
+			 errmsg("rewriting table \"%s\" is not allowed", relname),
 			 errdetail("The table takes %s, more than defaults_policy.max_rewrite_size (%s); a rewrite holds an ACCESS EXCLUSIVE lock for as long as it takes.",
 					   dp_size_text(size), dp_size_text(dp_max_rewrite_size)),
 			 own ?

@@ -31,3 +31,14 @@ SELECT * FROM column_everywhere('orders', 'token');
 CALL add_column_with_default_concurrently('orders', 'online', 'uuid', 'gen_random_uuid()');
 CALL add_column_with_default_concurrently('settings', 'online', 'uuid', 'gen_random_uuid()');
 SELECT * FROM column_everywhere('orders', 'online');
+
+-- defaults_policy.max_rewrite_size weighs the shards, not the coordinator's
+-- table without rows.
+SET defaults_policy.max_rewrite_size = '100kB';
+\set VERBOSITY terse
+SELECT add_column_with_default('orders', 'big', 'uuid', 'gen_random_uuid()');
+\set VERBOSITY default
+SELECT note ~ 'refused: its shards take [0-9]+ [kM]B, more than defaults_policy.max_rewrite_size \(100 kB\)' AS flagged
+FROM explain_add_column('orders', 'big', 'uuid', 'gen_random_uuid()') WHERE step = 2;
+SELECT action, rewrote FROM add_column_with_default('orders', 'small', 'integer', '1');
+RESET defaults_policy.max_rewrite_size;
