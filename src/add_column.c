@@ -122,6 +122,7 @@ static void check_descendants(TargetTable *target, const char *column,
 static List *relfilenodes(List *relids);
 static Oid	largest_table(List *relids, int64 *size);
 static void refuse_large_rewrite(List *relids);
+static void refuse_large_citus_rewrite(TargetTable *target);
 static char *add_column_statement(TargetTable *target, const char *column,
 								  const DefaultCheck *check);
 static char *drop_default_statement(TargetTable *target, const char *column);
@@ -338,6 +339,30 @@ refuse_large_rewrite(List *relids)
 	largest = largest_table(relids, &size);
 	if (OidIsValid(largest))
 		dp_refuse_rewrite(largest, true);
+}
+
+/*
+ * The same for a Citus table, whose rows are in its shards: measured on
+ * the workers, before the call does any DDL there.  Citus cannot measure
+ * them in a transaction that has modified several shards; then the limit
+ * cannot be checked, and the rewrite is refused too.
+ */
+static void
+refuse_large_citus_rewrite(TargetTable *target)
+{
+	int64		size;
+
+	size = dp_citus_size(has_subclass(target->relid) ?
+						 find_all_inheritors(target->relid, NoLock, NULL) :
+						 list_make1_oid(target->relid));
+	if (size < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot check the size of table \"%s\" against defaults_policy.max_rewrite_size",
+						target->relname),
+				 errdetail("Citus does not measure its shards in a transaction that has modified several of them."),
+				 errhint("Add the column in a transaction of its own, or set defaults_policy.max_rewrite_size to -1 for this transaction.")));
+	dp_refuse_rewrite_size(target->relname, size, true);
 }
 
 /*
@@ -841,11 +866,7 @@ dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	{
 		dp_citus_refuse_default(&target->citus, check, column, target->relname);
 		if (check->rewrites && dp_max_rewrite_size >= 0)
-			dp_refuse_rewrite_size(target->relname,
-								   dp_citus_size(has_subclass(target->relid) ?
-												 find_all_inheritors(target->relid, NoLock, NULL) :
-												 list_make1_oid(target->relid)),
-								   true);
+			refuse_large_citus_rewrite(target);
 	}
 
 	/* now under the locks, with the descendants as they are */
@@ -1114,7 +1135,10 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 	{
 		int64		size = dp_citus_size(relids);
 
-		if (size > dp_max_rewrite_size)
+		if (size < 0)
+			note = psprintf("%s; the size of its shards cannot be measured in this transaction, and add_column_with_default() refuses the rewrite under defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(dp_max_rewrite_size));
+		else if (size > dp_max_rewrite_size)
 			note = psprintf("%s; refused: its shards take %s, more than defaults_policy.max_rewrite_size (%s)",
 							note, dp_size_text(size), dp_size_text(dp_max_rewrite_size));
 		else

@@ -611,16 +611,23 @@ dp_citus_rows(List *relids, double *rows)
  * The size of a Citus table's shards, every copy counted, as Citus
  * measures it on the workers (citus_total_relation_size): what a rewrite
  * of the table rewrites.  relids are the table and its partitions; those
- * without storage are skipped.
+ * without storage are skipped.  -1 when Citus cannot tell: it refuses to
+ * measure in a transaction that has modified several shards.
  */
-int64
-dp_citus_size(List *relids)
+typedef struct CitusSize
 {
-	int64		size = 0;
+	List	   *relids;
+	int64		size;
+} CitusSize;
+
+static void
+measure(void *arg)
+{
+	CitusSize  *measured = (CitusSize *) arg;
 	ListCell   *lc;
 
 	SPI_connect();
-	foreach(lc, relids)
+	foreach(lc, measured->relids)
 	{
 		Oid			argtypes[1] = {REGCLASSOID};
 		Datum		values[1];
@@ -630,8 +637,23 @@ dp_citus_size(List *relids)
 		values[0] = ObjectIdGetDatum(lfirst_oid(lc));
 		if (citus_query("SELECT pg_catalog.citus_total_relation_size($1)",
 						1, argtypes, values) > 0)
-			size += int64_column(0, 1);
+			measured->size += int64_column(0, 1);
 	}
 	SPI_finish();
-	return size;
+}
+
+int64
+dp_citus_size(List *relids)
+{
+	CitusSize	measured = {0};
+	ErrorData  *edata;
+
+	measured.relids = relids;
+	edata = dp_try_in_subtransaction(measure, &measured, false);
+	if (edata == NULL)
+		return measured.size;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	FreeErrorData(edata);
+	return -1;
 }

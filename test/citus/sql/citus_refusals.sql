@@ -41,4 +41,11 @@ SELECT add_column_with_default('orders', 'big', 'uuid', 'gen_random_uuid()');
 SELECT note ~ 'refused: its shards take [0-9]+ [kM]B, more than defaults_policy.max_rewrite_size \(100 kB\)' AS flagged
 FROM explain_add_column('orders', 'big', 'uuid', 'gen_random_uuid()') WHERE step = 2;
 SELECT action, rewrote FROM add_column_with_default('orders', 'small', 'integer', '1');
+-- Citus does not measure its shards once the transaction has modified
+-- several of them: then the rewrite is refused too.
+SET defaults_policy.max_rewrite_size = '1GB';
+BEGIN;
+UPDATE orders SET note = note;
+SELECT add_column_with_default('orders', 'big', 'uuid', 'gen_random_uuid()');
+ROLLBACK;
 RESET defaults_policy.max_rewrite_size;
