@@ -125,13 +125,6 @@ sleep_ms(long ms)
 }
 
 /*
- * Lock one relation.  Without an attempt, only if the lock is free at once
- * (returns false if not).  With one, waiting no longer than what is left of
- * the attempt: the whole attempt, audit table, table and descendants, is
- * bounded by defaults_policy.lock_timeout, not each lock.  The attempt has
- * opened a GUC nest level for lock_timeout.
- */
-/*
  * What is left of the attempt, in milliseconds, set as this backend's
  * lock_timeout at the attempt's GUC nest level; raises the lock timeout
  * error if nothing is left.
@@ -154,6 +147,13 @@ bound_wait(LockAttempt *attempt)
 	return left;
 }
 
+/*
+ * Lock one relation.  Without an attempt, only if the lock is free at once
+ * (returns false if not).  With one, waiting no longer than what is left of
+ * the attempt: the whole attempt, audit table, table and descendants, is
+ * bounded by defaults_policy.lock_timeout, not each lock.  The attempt has
+ * opened a GUC nest level for lock_timeout.
+ */
 static bool
 lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 {
