@@ -34,7 +34,9 @@
  * "citus_internal gpid=" (what Citus itself checks); on the coordinator,
  * for its own placements (a reference table's copy, a Citus local table's
  * shard), in the caller's backend, on a relation named after a shard.
- * Enforcement and the allowlist's triggers pass both (dp_citus_replay()).
+ * Enforcement passes both (dp_citus_replay()); the allowlist's triggers,
+ * which act on functions, pass what a worker is sent
+ * (dp_citus_worker_replay()).
  *
  *-------------------------------------------------------------------------
  */
