@@ -11,6 +11,9 @@
 #               PostgreSQL's own regression suite without the extension and
 #               with it under enforce = warn and = error, compared test by test
 #               (fetches the source with apt-get source; CORE_SRC: a tree)
+#   make test-citus
+#               the Citus suite on a throwaway coordinator and two workers;
+#               needs an installed Citus, and says so and passes without it
 #
 # All of them work on a machine without PostgreSQL's server headers: the PGXS
 # include is guarded, and test/harness.sh installs them first.
@@ -62,7 +65,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo bench fuzz test-core
+.PHONY: test demo bench fuzz test-core test-citus
 test:
 	@SANITIZE=$(SANITIZE) bash test/harness.sh test
 demo:
@@ -73,3 +76,5 @@ fuzz:
 	@bash test/harness.sh fuzz
 test-core:
 	@bash test/harness.sh core
+test-citus:
+	@bash test/harness.sh citus

@@ -33,6 +33,17 @@
  * and the checks that depend on the catalog are made again under them.  The
  * if_not_exists no-op takes only ACCESS SHARE.
  *
+ * A Citus table (citus.c) changes three things.  The ALTERs run inside
+ * each lock attempt, since the locks on the shards are taken on the
+ * workers when Citus replays them there, and their waits are bounded too.
+ * The default goes to ALTER TABLE as its canonical text, read under the
+ * canonical settings: Citus writes the analysed default out again for the
+ * workers, and only text written under those settings means the same
+ * there.  And a stable default (now()) is evaluated here, once: ADD COLUMN
+ * stores that value on every shard and copy, and the expression itself
+ * becomes the DEFAULT afterwards when it is kept; each worker would
+ * otherwise compute its own now().
+ *
  *-------------------------------------------------------------------------
  */
 #include "defaults_policy.h"
@@ -49,13 +60,16 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -63,6 +77,44 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+/* What runs under the locks of lock_target_and_run(). */
+typedef struct LockedWork
+{
+	TargetTable *target;
+	int			flags;			/* dp_open_target()'s */
+	void		(*work) (void *arg);
+	void	   *arg;
+} LockedWork;
+
+/* dp_add_column()'s work under its locks, and what it did. */
+typedef struct AddColumnWork
+{
+	TargetTable *target;
+	const char *column;
+	DefaultCheck *check;
+	bool		keep_default;
+	bool		if_not_exists;
+
+	bool		no_op;			/* the column was already there */
+	int			storage;		/* tables with storage that got the column */
+	int			rewritten;		/* of those, the ones rewritten */
+	DefaultCheck *stored;		/* the default ADD COLUMN stored */
+	char	   *coordinator_value;	/* a stable default, evaluated once */
+} AddColumnWork;
+
+/* set_column_default()'s work under its locks. */
+typedef struct SetDefaultWork
+{
+	TargetTable *target;
+	const char *column;
+	DefaultCheck *check;
+	Oid			typid;
+	int32		typmod;
+} SetDefaultWork;
+
+static void read_citus(TargetTable *target);
+static void lock_target_and_run(TargetTable *target, LOCKMODE mode, int flags,
+								void (*work) (void *arg), void *arg);
 static bool existing_column(Oid relid, const char *column, Oid *typid,
 							int32 *typmod, bool *notnull);
 static void check_descendants(TargetTable *target, const char *column,
@@ -70,9 +122,12 @@ static void check_descendants(TargetTable *target, const char *column,
 static List *relfilenodes(List *relids);
 static Oid	largest_table(List *relids, int64 *size);
 static void refuse_large_rewrite(List *relids);
+static void refuse_large_citus_rewrite(TargetTable *target);
 static char *add_column_statement(TargetTable *target, const char *column,
 								  const DefaultCheck *check);
 static char *drop_default_statement(TargetTable *target, const char *column);
+static char *set_default_statement(TargetTable *target, const char *column,
+								   const DefaultCheck *check);
 
 /*
  * Check that the caller may alter the table and that it is a kind of table
@@ -128,26 +183,81 @@ dp_open_target(Oid relid, int flags, TargetTable *target)
 }
 
 /*
+ * Whether the table is a Citus table, and what Citus's metadata says of it
+ * and of its partitions or children (as they are now, or as locked).
+ */
+static void
+read_citus(TargetTable *target)
+{
+	List	   *relids = target->relids;
+
+	if (relids == NIL)
+		relids = has_subclass(target->relid) ?
+			find_all_inheritors(target->relid, NoLock, NULL) :
+			list_make1_oid(target->relid);
+	(void) dp_citus_table(target->relid, relids, &target->citus);
+}
+
+/*
+ * Under the locks: check the table again (it may have been dropped or
+ * changed while we waited), then run the caller's work.
+ */
+static void
+under_locks(DpLockTarget *lock, void *arg)
+{
+	LockedWork *locked = (LockedWork *) arg;
+	TargetTable *target = locked->target;
+	DpCitusTable citus = target->citus;
+
+	dp_open_target(lock->relid, locked->flags, target);
+	target->citus = citus;
+	target->relids = lock->relids;
+	if (locked->work != NULL)
+		locked->work(locked->arg);
+}
+
+/*
  * Take the locks the ALTERs and the audit row need, with bounded waits
  * (lock.c): mode on the table, and on all its descendants with
- * ACCESS EXCLUSIVE.  Then check the table again: it may have been dropped
- * or changed while we waited.
+ * ACCESS EXCLUSIVE; then run work(arg) under them.  The work of a Citus
+ * table runs inside the lock attempts, where the waits for its shards on
+ * the workers are bounded too.
  */
-void
-dp_lock_target(TargetTable *target, LOCKMODE mode, int flags)
+static void
+lock_target_and_run(TargetTable *target, LOCKMODE mode, int flags,
+					void (*work) (void *arg), void *arg)
 {
 	DpLockTarget lock = {0};
+	LockedWork	locked;
+
+	locked.target = target;
+	locked.flags = flags;
+	locked.work = work;
+	locked.arg = arg;
 
 	lock.relid = target->relid;
 	lock.relname = target->relname;
 	lock.mode = mode;
 	lock.descendants = (mode == AccessExclusiveLock);
 	lock.audit = true;
+	lock.remote = (mode == AccessExclusiveLock &&
+				   target->citus.type != DP_CITUS_NONE);
+	lock.work = under_locks;
+	lock.work_arg = &locked;
 	dp_lock_table(&lock);
-
-	dp_open_target(lock.relid, flags, target);
-	target->relids = lock.relids;
 	target->lock_attempts = lock.attempts;
+}
+
+/*
+ * Take the locks with bounded waits, and check the table again under them;
+ * the caller then runs its ALTERs.  For a Citus table that leaves the
+ * shards' lock waits unbounded: its ALTERs belong in the work of
+ * lock_target_and_run().
+ */
+void
+dp_lock_target(TargetTable *target, LOCKMODE mode, int flags)
+{
+	lock_target_and_run(target, mode, flags, NULL, NULL);
 }
 
 /* A column to add may not have a system column's name. */
@@ -232,6 +342,30 @@ refuse_large_rewrite(List *relids)
 }
 
 /*
+ * The same for a Citus table, whose rows are in its shards: measured on
+ * the workers, before the call does any DDL there.  Citus cannot measure
+ * them in a transaction that has modified several shards; then the limit
+ * cannot be checked, and the rewrite is refused too.
+ */
+static void
+refuse_large_citus_rewrite(TargetTable *target)
+{
+	int64		size;
+
+	size = dp_citus_size(has_subclass(target->relid) ?
+						 find_all_inheritors(target->relid, NoLock, NULL) :
+						 list_make1_oid(target->relid));
+	if (size < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot check the size of table \"%s\" against defaults_policy.max_rewrite_size",
+						target->relname),
+				 errdetail("Citus does not measure its shards in a transaction that has modified several of them."),
+				 errhint("Add the column in a transaction of its own, or set defaults_policy.max_rewrite_size to -1 for this transaction.")));
+	dp_refuse_rewrite_size(target->relname, size, true);
+}
+
+/*
  * The raw tree to hand to ALTER TABLE: the one that was validated.  A
  * verdict on a stored tree has none; then its canonical text is parsed
  * again, and is canonical input.
@@ -280,7 +414,13 @@ dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 	pstmt->stmt_len = 0;
 
 	if (check != NULL && (check->canonical_input || check->raw == NULL))
+	{
 		nestlevel = dp_enter_canonical_input(false);
+		/* what Citus writes out for the workers: floats exactly */
+		if (target->citus.type != DP_CITUS_NONE)
+			set_config_option("extra_float_digits", "3", PGC_USERSET,
+							  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	}
 	/* validated and audited here: enforcement passes it (enforce.c) */
 	dp_enforce_own_begin((Node *) stmt, &saved_own);
 	PG_TRY();
@@ -382,6 +522,15 @@ drop_default_statement(TargetTable *target, const char *column)
 {
 	return psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT",
 					target->qualified, quote_identifier(column));
+}
+
+static char *
+set_default_statement(TargetTable *target, const char *column,
+					  const DefaultCheck *check)
+{
+	return psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+					target->qualified, quote_identifier(column),
+					check->normalized);
 }
 
 const char *
@@ -514,6 +663,159 @@ audit_no_op(TargetTable *target, DpAuditEvent *event, StringInfo detail)
 }
 
 /*
+ * The verdict to hand a Citus table's ALTER: the same default, read again
+ * from its canonical text (dp_run_alter() reads it under the canonical
+ * settings), so that what Citus writes out for the workers means there
+ * what it means here.
+ */
+static DefaultCheck *
+canonical_default(const DefaultCheck *check)
+{
+	DefaultCheck *canonical = palloc(sizeof(DefaultCheck));
+
+	*canonical = *check;
+	canonical->raw = NULL;
+	return canonical;
+}
+
+/*
+ * A stable default on a Citus table, evaluated here, once, as the caller
+ * (as ALTER TABLE evaluates a default): the verdict on its value as a
+ * literal, which every shard and every copy then stores.  *value is that
+ * literal, for the audit.
+ */
+static DefaultCheck *
+coordinator_default(TargetTable *target, const char *column,
+					const DefaultCheck *check, char **value)
+{
+	DefaultCheck *constant = palloc(sizeof(DefaultCheck));
+	Oid			typid = exprType(check->expr);
+	int16		typlen;
+	bool		typbyval;
+	EState	   *estate;
+	ExprState  *state;
+	Datum		datum;
+	bool		isnull;
+	Const	   *literal;
+	char	   *type_name;
+	char	   *text;
+
+	get_typlenbyval(typid, &typlen, &typbyval);
+	estate = CreateExecutorState();
+	state = ExecPrepareExpr((Expr *) copyObject(check->expr), estate);
+	datum = ExecEvalExpr(state, GetPerTupleExprContext(estate), &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("column \"%s\" of relation \"%s\" contains null values",
+						column, target->relname),
+				 errdetail("The default evaluates to null.")));
+	literal = makeConst(typid, exprTypmod(check->expr), exprCollation(check->expr),
+						typlen, datumCopy(datum, typbyval, typlen), false, typbyval);
+	FreeExecutorState(estate);
+
+	text = dp_canonical_text((Node *) literal, check->typid, check->typmod,
+							 &type_name);
+	dp_check_default(text, check->type_name, DP_CANONICAL, target->owner,
+					 constant);
+	if (!constant->valid)
+		dp_raise_invalid_column_default(constant, column, target->relname);
+	*value = constant->normalized;
+	return constant;
+}
+
+/*
+ * dp_add_column()'s work, under the locks: the checks that depend on the
+ * catalog, made again, then ADD COLUMN and DROP (or, for a value evaluated
+ * here, SET) DEFAULT.
+ */
+static void
+add_column_locked(void *arg)
+{
+	AddColumnWork *work = (AddColumnWork *) arg;
+	TargetTable *target = work->target;
+	const char *column = work->column;
+	DefaultCheck *check = work->check;
+	DefaultCheck *stored = check;
+	bool		citus = target->citus.type != DP_CITUS_NONE;
+	List	   *before;
+	List	   *after;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	dp_recheck_safety(check);
+	if (dp_column_is_no_op(target, column, check, work->if_not_exists))
+	{
+		work->no_op = true;
+		return;
+	}
+	check_descendants(target, column, target->relids);
+	if (check->rewrites && !citus)
+		refuse_large_rewrite(target->relids);
+
+	if (citus && dp_citus_evaluates_once(check))
+		stored = coordinator_default(target, column, check,
+									 &work->coordinator_value);
+	else if (citus)
+		stored = canonical_default(check);
+	work->stored = stored;
+
+	before = relfilenodes(target->relids);
+	{
+		ColumnDef  *coldef = makeColumnDef(column, check->typid, check->typmod,
+										   get_typcollation(check->typid));
+		Constraint *def = makeNode(Constraint);
+		Constraint *notnullcon = makeNode(Constraint);
+		AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+		def->contype = CONSTR_DEFAULT;
+		def->raw_expr = dp_default_raw_tree(stored);
+		def->location = -1;
+		notnullcon->contype = CONSTR_NOTNULL;
+		notnullcon->location = -1;
+		coldef->constraints = list_make2(def, notnullcon);
+		coldef->location = -1;
+
+		cmd->subtype = AT_AddColumn;
+		cmd->def = (Node *) coldef;
+		dp_run_alter(target, cmd, add_column_statement(target, column, stored),
+				  stored);
+		dp_check_stored_default(target, column, stored);
+	}
+	if (work->keep_default && work->coordinator_value != NULL)
+	{
+		/* the value is in the rows; the expression is the DEFAULT */
+		DefaultCheck *canonical = canonical_default(check);
+		AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+		cmd->subtype = AT_ColumnDefault;
+		cmd->name = pstrdup(column);
+		cmd->def = dp_default_raw_tree(canonical);
+		dp_run_alter(target, cmd,
+				  set_default_statement(target, column, canonical), canonical);
+		dp_check_stored_default(target, column, canonical);
+	}
+	else if (!work->keep_default)
+	{
+		AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+		cmd->subtype = AT_ColumnDefault;
+		cmd->name = pstrdup(column);
+		cmd->def = NULL;
+		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
+	}
+	after = relfilenodes(target->relids);
+
+	forboth(lc1, before, lc2, after)
+	{
+		if (OidIsValid(lfirst_oid(lc1)))
+			work->storage++;
+		if (lfirst_oid(lc1) != lfirst_oid(lc2))
+			work->rewritten++;
+	}
+}
+
+/*
  * The common part of add_column_with_default and add_column_with_policy.
  * target is open, check is the verdict; returns the audit row.
  */
@@ -523,12 +825,8 @@ dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 {
 	DpAuditEvent event = {0};
 	StringInfoData detail;
-	List	   *before;
-	List	   *after;
-	int			rewritten = 0;
-	int			storage = 0;
-	ListCell   *lc1;
-	ListCell   *lc2;
+	AddColumnWork work = {0};
+	int64		placements_rewritten = 0;
 
 	if (!check->valid)
 		dp_raise_invalid_column_default(check, column, target->relname);
@@ -550,7 +848,7 @@ dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 	 */
 	if (dp_column_is_no_op(target, column, check, if_not_exists))
 	{
-		dp_lock_target(target, AccessShareLock, 0);
+		lock_target_and_run(target, AccessShareLock, 0, NULL, NULL);
 		if (dp_column_is_no_op(target, column, check, if_not_exists))
 			return audit_no_op(target, &event, &detail);
 	}
@@ -558,59 +856,43 @@ dp_add_column(TargetTable *target, const char *column, DefaultCheck *check,
 		check_descendants(target, column,
 						  find_all_inheritors(target->relid, NoLock, NULL));
 
+	/*
+	 * What Citus cannot take, or would take with differing values; and a
+	 * rewrite larger than max_rewrite_size, measured on the workers, before
+	 * this call does any DDL there.
+	 */
+	read_citus(target);
+	if (target->citus.type != DP_CITUS_NONE)
+	{
+		dp_citus_refuse_default(&target->citus, check, column, target->relname);
+		if (check->rewrites && dp_max_rewrite_size >= 0)
+			refuse_large_citus_rewrite(target);
+	}
+
 	/* now under the locks, with the descendants as they are */
-	dp_lock_target(target, AccessExclusiveLock, 0);
-	dp_recheck_safety(check);
-	if (dp_column_is_no_op(target, column, check, if_not_exists))
+	work.target = target;
+	work.column = column;
+	work.check = check;
+	work.keep_default = keep_default;
+	work.if_not_exists = if_not_exists;
+	lock_target_and_run(target, AccessExclusiveLock, 0, add_column_locked, &work);
+	if (work.no_op)
 		return audit_no_op(target, &event, &detail);
-	check_descendants(target, column, target->relids);
-	if (check->rewrites)
-		refuse_large_rewrite(target->relids);
 
-	before = relfilenodes(target->relids);
-	{
-		ColumnDef  *coldef = makeColumnDef(column, check->typid, check->typmod,
-										   get_typcollation(check->typid));
-		Constraint *def = makeNode(Constraint);
-		Constraint *notnullcon = makeNode(Constraint);
-		AlterTableCmd *cmd = makeNode(AlterTableCmd);
-
-		def->contype = CONSTR_DEFAULT;
-		def->raw_expr = dp_default_raw_tree(check);
-		def->location = -1;
-		notnullcon->contype = CONSTR_NOTNULL;
-		notnullcon->location = -1;
-		coldef->constraints = list_make2(def, notnullcon);
-		coldef->location = -1;
-
-		cmd->subtype = AT_AddColumn;
-		cmd->def = (Node *) coldef;
-		dp_run_alter(target, cmd, add_column_statement(target, column, check),
-				  check);
-		dp_check_stored_default(target, column, check);
-	}
-	if (!keep_default)
-	{
-		AlterTableCmd *cmd = makeNode(AlterTableCmd);
-
-		cmd->subtype = AT_ColumnDefault;
-		cmd->name = pstrdup(column);
-		cmd->def = NULL;
-		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
-	}
-	after = relfilenodes(target->relids);
-
-	forboth(lc1, before, lc2, after)
-	{
-		if (OidIsValid(lfirst_oid(lc1)))
-			storage++;
-		if (lfirst_oid(lc1) != lfirst_oid(lc2))
-			rewritten++;
-	}
-	event.rewrote = rewritten > 0 ? 1 : 0;
-	dp_json_add_raw(&detail, "tables", psprintf("%d", storage));
-	dp_json_add_raw(&detail, "tables_rewritten", psprintf("%d", rewritten));
+	dp_json_add_raw(&detail, "tables", psprintf("%d", work.storage));
+	dp_json_add_raw(&detail, "tables_rewritten", psprintf("%d", work.rewritten));
 	dp_json_add_raw(&detail, "lock_attempts", psprintf("%d", target->lock_attempts));
+	if (target->citus.type != DP_CITUS_NONE)
+	{
+		/* PostgreSQL's rule decides alike on every copy with storage */
+		read_citus(target);
+		if (work.stored->rewrites)
+			placements_rewritten = target->citus.storage_placements;
+		dp_citus_json(&detail, &target->citus, placements_rewritten);
+		if (work.coordinator_value != NULL)
+			dp_json_add_text(&detail, "coordinator_value", work.coordinator_value);
+	}
+	event.rewrote = (work.rewritten > 0 || placements_rewritten > 0) ? 1 : 0;
 	event.detail = dp_json_end(&detail);
 	return dp_audit(&event);
 }
@@ -633,6 +915,7 @@ add_column_with_default(PG_FUNCTION_ARGS)
 	TargetTable target;
 	DefaultCheck check;
 
+	dp_citus_require_coordinator("add_column_with_default()");
 	dp_refuse_system_column(column);
 	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
@@ -658,12 +941,49 @@ add_column_with_policy(PG_FUNCTION_ARGS)
 	DefaultCheck check;
 	bool		keep_default;
 
+	dp_citus_require_coordinator("add_column_with_policy()");
 	dp_refuse_system_column(column);
 	dp_open_target(relid, 0, &target);
 	dp_policy_check(policy, target.owner, &check, &keep_default);
 	PG_RETURN_DATUM(dp_add_column(&target, column, &check, keep_default,
 							   PG_ARGISNULL(3) ? false : PG_GETARG_BOOL(3),
 							   policy));
+}
+
+/* set_column_default()'s work, under the locks. */
+static void
+set_default_locked(void *arg)
+{
+	SetDefaultWork *work = (SetDefaultWork *) arg;
+	TargetTable *target = work->target;
+	const char *column = work->column;
+	DefaultCheck *check = work->check;
+	Oid			typid;
+	int32		typmod;
+	bool		notnull;
+	AlterTableCmd *cmd;
+
+	dp_recheck_safety(check);
+	if (!existing_column(target->relid, column, &typid, &typmod, &notnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						column, target->relname)));
+	if (typid != work->typid || typmod != work->typmod)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("column \"%s\" of relation \"%s\" was altered concurrently",
+						column, target->relname),
+				 errhint("Try again.")));
+	if (target->citus.type != DP_CITUS_NONE)
+		check = canonical_default(check);
+
+	cmd = makeNode(AlterTableCmd);
+	cmd->subtype = AT_ColumnDefault;
+	cmd->name = pstrdup(column);
+	cmd->def = dp_default_raw_tree(check);
+	dp_run_alter(target, cmd, set_default_statement(target, column, check), check);
+	dp_check_stored_default(target, column, check);
 }
 
 /*
@@ -684,55 +1004,35 @@ set_column_default(PG_FUNCTION_ARGS)
 	const char *expression = dp_required_text_arg(fcinfo, 2, "default expression");
 	TargetTable target;
 	DefaultCheck check;
+	SetDefaultWork work;
 	DpAuditEvent event = {0};
 	StringInfoData detail;
-	Oid			typid;
-	int32		typmod;
 	bool		notnull;
-	Oid			locked_typid;
-	int32		locked_typmod;
-	AlterTableCmd *cmd;
 
+	dp_citus_require_coordinator("set_column_default()");
 	if (SystemAttributeByName(column) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot alter system column \"%s\"", column)));
 	dp_open_target(relid, TARGET_PARTITION_OK, &target);
-	if (!existing_column(relid, column, &typid, &typmod, &notnull))
+	if (!existing_column(relid, column, &work.typid, &work.typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
 						column, target.relname)));
 
 	/* validate against the column's own type */
-	dp_check_default_typed(expression, typid, typmod, target.owner, &check);
+	dp_check_default_typed(expression, work.typid, work.typmod, target.owner,
+						   &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, column, target.relname);
 
-	dp_lock_target(&target, AccessExclusiveLock, TARGET_PARTITION_OK);
-	dp_recheck_safety(&check);
-	if (!existing_column(relid, column, &locked_typid, &locked_typmod, &notnull))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						column, target.relname)));
-	if (locked_typid != typid || locked_typmod != typmod)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("column \"%s\" of relation \"%s\" was altered concurrently",
-						column, target.relname),
-				 errhint("Try again.")));
-
-	cmd = makeNode(AlterTableCmd);
-	cmd->subtype = AT_ColumnDefault;
-	cmd->name = pstrdup(column);
-	cmd->def = dp_default_raw_tree(&check);
-	dp_run_alter(&target, cmd,
-			  psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
-					   target.qualified, quote_identifier(column),
-					   check.normalized),
-			  &check);
-	dp_check_stored_default(&target, column, &check);
+	read_citus(&target);
+	work.target = &target;
+	work.column = column;
+	work.check = &check;
+	lock_target_and_run(&target, AccessExclusiveLock, TARGET_PARTITION_OK,
+				set_default_locked, &work);
 
 	event.action = "set_default";
 	event.table_name = target.qualified;
@@ -744,6 +1044,11 @@ set_column_default(PG_FUNCTION_ARGS)
 	event.rewrote = 0;
 	dp_json_begin(&detail);
 	dp_json_add_raw(&detail, "lock_attempts", psprintf("%d", target.lock_attempts));
+	if (target.citus.type != DP_CITUS_NONE)
+	{
+		read_citus(&target);
+		dp_citus_json(&detail, &target.citus, 0);
+	}
 	event.detail = dp_json_end(&detail);
 	PG_RETURN_DATUM(dp_audit(&event));
 }
@@ -776,6 +1081,72 @@ add_column_note(const DefaultCheck *check, int tables, double rows,
 							 "rewrites %d tables, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
 							 tables),
 					tables, rows_text);
+}
+
+/* A number and what it counts, for the notes of explain_add_column. */
+static char *
+counted(int64 n, const char *singular, const char *plural)
+{
+	return psprintf("%lld %s", (long long) n,
+					ngettext(singular, plural, (unsigned long) n));
+}
+
+/*
+ * The note on step 2 for a Citus table: its shards, their copies and
+ * nodes, the rows of its shards from the workers' statistics, and what
+ * defaults_policy.max_rewrite_size says of the size of its shards.
+ */
+static char *
+citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
+					  double rows, bool rows_known, List *relids)
+{
+	char	   *rows_text;
+	char	   *shards;
+	char	   *note;
+	char	   *refused;
+
+	if (!rows_known)
+		rows_text = pstrdup("rows unknown until ANALYZE");
+	else
+		rows_text = psprintf(ngettext("about %.0f row", "about %.0f rows",
+									  (unsigned long) rows),
+							 rows);
+	shards = psprintf("%s (%s on %s)",
+					  counted(citus->shards, "Citus shard", "Citus shards"),
+					  counted(citus->placements, "placement", "placements"),
+					  counted(citus->nodes, "node", "nodes"));
+
+	if (!check->rewrites)
+		note = psprintf("fast default: the value is stored once in the catalog of each shard placement; no rewrite and no scan of %s, %s",
+						shards, rows_text);
+	else if (contain_volatile_functions(check->expr))
+		note = psprintf("rewrites %s, %s: each existing row gets its own value",
+						shards, rows_text);
+	else
+		note = psprintf("rewrites %s, %s: the column type is a domain with constraints, for which PostgreSQL always rewrites; each existing row gets the same value",
+						shards, rows_text);
+	if (dp_citus_evaluates_once(check))
+		note = psprintf("%s; the default is evaluated once, on the coordinator, and every shard placement stores that value",
+						note);
+	refused = dp_citus_refusal_note(citus, check);
+	if (refused != NULL)
+		note = psprintf("%s; %s", note, refused);
+	if (check->rewrites && dp_max_rewrite_size >= 0)
+	{
+		int64		size = dp_citus_size(relids);
+
+		if (size < 0)
+			note = psprintf("%s; the size of its shards cannot be measured in this transaction, and add_column_with_default() refuses the rewrite under defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(dp_max_rewrite_size));
+		else if (size > dp_max_rewrite_size)
+			note = psprintf("%s; refused: its shards take %s, more than defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(size), dp_size_text(dp_max_rewrite_size));
+		else
+			note = psprintf("%s; its shards take %s, within defaults_policy.max_rewrite_size (%s)",
+							note, dp_size_text(size), dp_size_text(dp_max_rewrite_size));
+	}
+	return psprintf("%s; add_column_with_default_concurrently() does not work on Citus tables",
+					note);
 }
 
 /*
@@ -838,6 +1209,16 @@ lock_note(int descendants)
 	return psprintf("%s; %s", which, attempts);
 }
 
+/* The note on step 1 for a Citus table: its shards are locked too. */
+static char *
+citus_lock_note(int descendants, const DpCitusTable *citus)
+{
+	return psprintf("%s; in each attempt the ALTER TABLE then locks %s on %s, every lock wait there bounded the same way",
+					lock_note(descendants),
+					counted(citus->placements, "shard placement", "shard placements"),
+					counted(citus->nodes, "node", "nodes"));
+}
+
 /*
  * explain_add_column(table_name regclass, column_name name, column_type text,
  *					  expression text, keep_default boolean DEFAULT false)
@@ -867,7 +1248,9 @@ explain_add_column(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	Datum		values[5];
 	bool		nulls[5] = {0};
+	bool		citus;
 
+	dp_citus_require_coordinator("explain_add_column()");
 	dp_refuse_system_column(column);
 	dp_open_target(relid, 0, &target);
 	dp_check_default(expression, column_type, 0, target.owner, &check);
@@ -876,6 +1259,7 @@ explain_add_column(PG_FUNCTION_ARGS)
 	(void) dp_column_is_no_op(&target, column, &check, false);
 	relids = find_all_inheritors(relid, NoLock, NULL);
 	check_descendants(&target, column, relids);
+	citus = dp_citus_table(relid, relids, &target.citus);
 
 	foreach(lc, relids)
 	{
@@ -894,6 +1278,11 @@ explain_add_column(PG_FUNCTION_ARGS)
 		}
 		ReleaseSysCache(tuple);
 	}
+	if (citus)
+	{
+		rows = 0;
+		rows_known = dp_citus_rows(relids, &rows);
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -902,18 +1291,25 @@ explain_add_column(PG_FUNCTION_ARGS)
 											 target.qualified));
 	values[2] = CStringGetTextDatum("ACCESS EXCLUSIVE");
 	values[3] = BoolGetDatum(false);
-	values[4] = CStringGetTextDatum(lock_note(list_length(relids) - 1));
+	values[4] = CStringGetTextDatum(citus ?
+									citus_lock_note(list_length(relids) - 1,
+													&target.citus) :
+									lock_note(list_length(relids) - 1));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(2);
 	values[1] = CStringGetTextDatum(add_column_statement(&target, column, &check));
 	values[3] = BoolGetDatum(check.rewrites);
-	values[4] = CStringGetTextDatum(rewrite_limit_note(online_note(add_column_note(&check, tables, rows,
-																				   rows_known),
-																   &check,
-																   target.relkind == RELKIND_RELATION &&
-																   list_length(relids) == 1),
-													   &check, relids));
+	if (citus)
+		values[4] = CStringGetTextDatum(citus_add_column_note(&check, &target.citus,
+															  rows, rows_known, relids));
+	else
+		values[4] = CStringGetTextDatum(rewrite_limit_note(online_note(add_column_note(&check, tables, rows,
+																					   rows_known),
+																	   &check,
+																	   target.relkind == RELKIND_RELATION &&
+																	   list_length(relids) == 1),
+														   &check, relids));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 
 	values[0] = Int32GetDatum(3);

@@ -469,15 +469,17 @@ remove_entries(List *signatures, const char *reason)
 }
 
 /*
- * Event triggers do nothing while pg_upgrade restores the schema, and
- * nothing where the extension is absent or being dropped.
+ * Event triggers do nothing while pg_upgrade restores the schema, nothing
+ * where the extension is absent or being dropped, and nothing on a Citus
+ * worker for the DDL its coordinator sends: the allowlist that counts is
+ * the coordinator's.
  */
 static bool
 event_trigger_active(FunctionCallInfo fcinfo)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "not fired by event trigger manager");
-	return !IsBinaryUpgrade && dp_extension_ready();
+	return !IsBinaryUpgrade && dp_extension_ready() && !dp_citus_worker_replay();
 }
 
 /*

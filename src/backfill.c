@@ -294,9 +294,10 @@ write_state(Backfill *bf, bool insert)
 								 " SET phase = $3, position = $4, throttled = $5, rows_done = $6,"
 								 " batches = $7, batch_size = $8, throttled_ms = $10,"
 								 " walk = $14, walk_column = $15, end_position = $16,"
-								 " updated_at = pg_catalog.clock_timestamp(),"
+								 " updated_at = t.now,"
 								 " finished_at = CASE WHEN $3 OPERATOR(pg_catalog.=) 'done'"
-								 " THEN pg_catalog.clock_timestamp() END"
+								 " THEN t.now END"
+								 " FROM (SELECT pg_catalog.clock_timestamp() AS now) AS t"
 								 " WHERE relid OPERATOR(pg_catalog.=) $1"
 								 " AND column_name OPERATOR(pg_catalog.=) $2",
 								 dp_extension_schema_quoted()),
@@ -1019,8 +1020,16 @@ run(Backfill *bf, FunctionCallInfo fcinfo)
 	bool		resumed;
 
 	EnsurePortalSnapshotExists();
+	dp_citus_require_coordinator("add_column_with_default_concurrently()");
 	dp_refuse_system_column(bf->column);
 	dp_open_target(bf->relid, 0, &target);
+	if (dp_citus_table(bf->relid, list_make1_oid(bf->relid), &target.citus))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("add_column_with_default_concurrently() does not work on Citus tables"),
+				 errdetail("\"%s\" is a Citus %s table: Citus keeps its rows in shards, which the online path neither fills in batches nor locks with bounded waits.",
+						   target.relname, dp_citus_type_name(target.citus.type)),
+				 errhint("Use add_column_with_default(), which adds the column to every shard with bounded lock waits.")));
 	dp_check_default(bf->expression, bf->column_type, 0, target.owner, &check);
 	if (!check.valid)
 		dp_raise_invalid_column_default(&check, bf->column, target.relname);

@@ -220,7 +220,10 @@ extern void dp_json_add_raw(StringInfo buf, const char *key, const char *json);
 extern char *dp_json_end(StringInfo buf);
 
 /* lock.c */
-typedef struct DpLockTarget
+typedef struct DpLockTarget DpLockTarget;
+typedef void (*DpLockedWork) (DpLockTarget *target, void *arg);
+
+struct DpLockTarget
 {
 	/* what to lock */
 	Oid			relid;
@@ -229,12 +232,59 @@ typedef struct DpLockTarget
 	bool		descendants;	/* also every partition and child */
 	bool		audit;			/* also the audit table, for an audit row */
 
+	/*
+	 * What to run under the locks, or NULL.  remote: the work takes locks on
+	 * other nodes (DDL on a Citus table's shards), so it runs inside each
+	 * attempt, with those waits bounded too (citus.c).
+	 */
+	DpLockedWork work;
+	void	   *work_arg;
+	bool		remote;
+
 	/* set by dp_lock_table() */
 	List	   *relids;			/* relid, then its descendants, as locked */
 	int			attempts;
-} DpLockTarget;
+};
 
 extern void dp_lock_table(DpLockTarget *target);
+
+/* citus.c */
+typedef enum DpCitusType
+{
+	DP_CITUS_NONE,
+	DP_CITUS_DISTRIBUTED,
+	DP_CITUS_REFERENCE,
+	DP_CITUS_LOCAL
+} DpCitusType;
+
+/* A Citus table and its partitions, as Citus's metadata has them. */
+typedef struct DpCitusTable
+{
+	DpCitusType type;
+	int64		shards;
+	int64		placements;		/* copies of the shards, on every node */
+	int64		storage_placements; /* of those, the copies with storage */
+	int64		nodes;			/* nodes (groups) that hold a copy */
+	bool		replicated;		/* a shard has more than one copy */
+} DpCitusTable;
+
+extern void dp_citus_require_coordinator(const char *function);
+extern bool dp_citus_table(Oid relid, List *relids, DpCitusTable *table);
+extern const char *dp_citus_type_name(DpCitusType type);
+extern void dp_citus_json(StringInfo detail, const DpCitusTable *table,
+						  int64 placements_rewritten);
+extern void dp_citus_refuse_default(const DpCitusTable *table,
+									const DefaultCheck *check,
+									const char *column, const char *relname);
+extern char *dp_citus_refusal_note(const DpCitusTable *table,
+								   const DefaultCheck *check);
+extern bool dp_citus_evaluates_once(const DefaultCheck *check);
+extern void dp_citus_bound_remote_waits(long timeout_ms);
+extern void dp_citus_end_remote_waits(void);
+extern bool dp_citus_worker_replay(void);
+extern bool dp_citus_replay(Node *parsetree);
+extern bool dp_citus_rows(List *relids, double *rows);
+extern int64 dp_citus_size(List *relids);
 
 /* add_column.c: the table a column function works on, checked and (once locked) stable. */
 typedef struct TargetTable
@@ -247,6 +297,7 @@ typedef struct TargetTable
 	Oid			owner;
 	List	   *relids;			/* relid and every descendant, once locked */
 	int			lock_attempts;
+	DpCitusTable citus;			/* type DP_CITUS_NONE: not a Citus table */
 } TargetTable;
 
 /* What dp_open_target() accepts besides a plain or partitioned table. */
@@ -301,5 +352,6 @@ extern void dp_init_enforce(void);
 extern void dp_enforce_own_begin(Node *stmt, Node **saved);
 extern void dp_enforce_own_end(Node *saved);
 extern void dp_refuse_rewrite(Oid relid, bool own);
+extern void dp_refuse_rewrite_size(const char *relname, int64 size, bool own);
 
 #endif							/* DEFAULTS_POLICY_H */

@@ -27,7 +27,8 @@
  *
  * The extension's own ALTERs (add_column.c) validate and audit themselves:
  * they are marked while they run and pass untouched.  So do extension
- * scripts and pg_upgrade's restore.
+ * scripts, pg_upgrade's restore, and the DDL Citus replays on the shards
+ * of a statement the coordinator already judged (citus.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -104,10 +105,53 @@ dp_enforce_own_end(Node *saved)
 	own_statement = saved;
 }
 
+/*
+ * The same ALTER TABLE, told by what it does: the same table name and the
+ * same subcommands on the same columns.  Another extension's utility hook
+ * may hand the triggers a copy of the statement whose default it has
+ * analysed in place (Citus does, which fills in an SQLValueFunction's
+ * type), and then the trees are no longer equal().
+ */
+static bool
+same_alter(Node *a, Node *b)
+{
+	AlterTableStmt *x;
+	AlterTableStmt *y;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	if (!IsA(a, AlterTableStmt) || !IsA(b, AlterTableStmt))
+		return false;
+	x = (AlterTableStmt *) a;
+	y = (AlterTableStmt *) b;
+	if (x->relation == NULL || y->relation == NULL ||
+		strcmp(x->relation->relname, y->relation->relname) != 0 ||
+		(x->relation->schemaname == NULL) != (y->relation->schemaname == NULL) ||
+		(x->relation->schemaname != NULL &&
+		 strcmp(x->relation->schemaname, y->relation->schemaname) != 0) ||
+		list_length(x->cmds) != list_length(y->cmds))
+		return false;
+	forboth(lc1, x->cmds, lc2, y->cmds)
+	{
+		AlterTableCmd *c1 = lfirst_node(AlterTableCmd, lc1);
+		AlterTableCmd *c2 = lfirst_node(AlterTableCmd, lc2);
+		const char *n1 = c1->subtype == AT_AddColumn ?
+		castNode(ColumnDef, c1->def)->colname : c1->name;
+		const char *n2 = c2->subtype == AT_AddColumn ?
+		castNode(ColumnDef, c2->def)->colname : c2->name;
+
+		if (c1->subtype != c2->subtype || n1 == NULL || n2 == NULL ||
+			strcmp(n1, n2) != 0)
+			return false;
+	}
+	return true;
+}
+
 static bool
 is_own(Node *parsetree)
 {
-	return own_statement != NULL && equal(parsetree, own_statement);
+	return own_statement != NULL &&
+		(equal(parsetree, own_statement) || same_alter(parsetree, own_statement));
 }
 
 static void
@@ -250,13 +294,19 @@ may_make_defaults(Node *parsetree)
 	}
 }
 
-/* Whether the triggers have anything to do in this backend right now. */
+/*
+ * Whether the triggers have anything to do in this backend right now: not
+ * while pg_upgrade restores or an extension script runs, and not for the
+ * DDL Citus replays on shards and workers, which the coordinator judged
+ * (citus.c).
+ */
 static bool
 trigger_active(FunctionCallInfo fcinfo)
 {
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "not fired by event trigger manager");
-	return !IsBinaryUpgrade && !creating_extension && dp_extension_ready();
+	return !IsBinaryUpgrade && !creating_extension && dp_extension_ready() &&
+		!dp_citus_replay(((EventTriggerData *) fcinfo->context)->parsetree);
 }
 
 /*
@@ -377,8 +427,9 @@ is_serial(TypeName *type_name)
 	};
 	const char *name;
 
-	if (type_name == NULL || type_name->arrayBounds != NIL ||
-		type_name->pct_type)
+	/* a type given by OID (makeColumnDef()) has no name */
+	if (type_name == NULL || type_name->names == NIL ||
+		type_name->arrayBounds != NIL || type_name->pct_type)
 		return false;
 	if (list_length(type_name->names) == 2 &&
 		strcmp(strVal(linitial(type_name->names)), "pg_catalog") != 0)
@@ -1064,17 +1115,26 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 void
 dp_refuse_rewrite(Oid relid, bool own)
 {
-	int64		size;
-
 	if (dp_max_rewrite_size < 0)
 		return;
-	size = DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
-											 ObjectIdGetDatum(relid)));
-	if (size <= dp_max_rewrite_size)
+	dp_refuse_rewrite_size(get_rel_name(relid),
+						   DatumGetInt64(DirectFunctionCall1(pg_total_relation_size,
+															 ObjectIdGetDatum(relid))),
+						   own);
+}
+
+/*
+ * The same for a table of size bytes, measured by the caller: a Citus
+ * table's size is its shards'.
+ */
+void
+dp_refuse_rewrite_size(const char *relname, int64 size, bool own)
+{
+	if (dp_max_rewrite_size < 0 || size <= dp_max_rewrite_size)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("rewriting table \"%s\" is not allowed", get_rel_name(relid)),
+			 errmsg("rewriting table \"%s\" is not allowed", relname),
 			 errdetail("The table takes %s, more than defaults_policy.max_rewrite_size (%s); a rewrite holds an ACCESS EXCLUSIVE lock for as long as it takes.",
 					   dp_size_text(size), dp_size_text(dp_max_rewrite_size)),
 			 own ?
@@ -1095,7 +1155,8 @@ default_policy_enforce_rewrite(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "not fired by event trigger manager");
-	if (dp_max_rewrite_size < 0 || IsBinaryUpgrade || creating_extension)
+	if (dp_max_rewrite_size < 0 || IsBinaryUpgrade || creating_extension ||
+		dp_citus_replay(trigdata->parsetree))
 		PG_RETURN_VOID();
 
 	InitFunctionCallInfoData(*rewrite_fcinfo, NULL, 0, InvalidOid, NULL, NULL);

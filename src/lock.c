@@ -15,7 +15,10 @@
  * locked, and retried up to defaults_policy.lock_retries times with
  * exponential backoff and jitter.  Between attempts nothing of ours is
  * queued.  What runs afterwards (ALTER TABLE, the audit INSERT) finds its
- * locks already held and does not wait again.
+ * locks already held and does not wait again.  A cancel ends the backoff
+ * at once; so does a client that closes its connection, which ends the
+ * session: a migration whose client was killed must not retry on and
+ * commit once the lock is free.
  *
  * One attempt locks, in this order:
  *
@@ -36,7 +39,19 @@
  * attempt, the same locks are asked for once without waiting, in the
  * caller's transaction: if each is granted at once, that is the whole
  * protocol, with no subtransaction; if one is not, those just taken are
- * released and the attempts begin.
+ * released and the attempts begin.  The caller's work (the ALTER TABLEs)
+ * then runs under the locks, in the caller's transaction.
+ *
+ * A Citus table is different: the locks that matter are on its shard
+ * placements, on other nodes, and only the ALTER TABLE itself takes them,
+ * when Citus replays it there.  So for a Citus table (remote) there is no
+ * shortcut: every attempt, in its subtransaction, takes the local locks as
+ * above and then runs the work, with every lock wait on the other nodes
+ * bounded by what is left of the attempt (citus.c sends the lock_timeout
+ * to the workers).  A wait that times out on a worker fails the attempt
+ * like a local one: Citus rolls the workers back to the attempt's
+ * savepoint, which releases what the attempt locked there, and the next
+ * attempt starts from nothing held on any node.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,10 +60,13 @@
 #include "catalog/dependency.h"
 #include "catalog/pg_inherits.h"
 #include "common/pg_prng.h"
+#include "libpq/libpq.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -59,16 +77,74 @@ typedef struct LockAttempt
 	DpLockTarget *target;
 	TimestampTz start;
 	Oid			waiting_for;	/* the relation being locked */
+	bool		remote;			/* in the work, waiting on other nodes */
 } LockAttempt;
 
-/* Sleep for ms milliseconds; a cancel or a dying postmaster wakes us. */
+/* Whether this backend serves a client over a socket. */
+static bool
+has_client(void)
+{
+	return MyProcPort != NULL && whereToSendOutput == DestRemote;
+}
+
+/*
+ * The client went away: end the session as PostgreSQL does when it finds
+ * that out (client_connection_check_interval), rather than go on retrying
+ * and commit a change nobody waits for any more once the lock is free.
+ */
+static void
+client_lost(void)
+{
+	whereToSendOutput = DestNone;
+	ereport(FATAL,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("connection to client lost")));
+}
+
+/*
+ * Sleep for ms milliseconds; a cancel, a dying postmaster or a client that
+ * closes its connection wakes us.
+ */
 static void
 sleep_ms(long ms)
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 ms, PG_WAIT_EXTENSION);
+	int			events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
+	pgsocket	sock = PGINVALID_SOCKET;
+	int			rc;
+
+	if (has_client())
+	{
+		events |= WL_SOCKET_CLOSED;
+		sock = MyProcPort->sock;
+	}
+	rc = WaitLatchOrSocket(MyLatch, events, sock, ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
+	if (rc & WL_SOCKET_CLOSED)
+		client_lost();
+}
+
+/*
+ * What is left of the attempt, in milliseconds, set as this backend's
+ * lock_timeout at the attempt's GUC nest level; raises the lock timeout
+ * error if nothing is left.
+ */
+static long
+bound_wait(LockAttempt *attempt)
+{
+	long		left;
+	char		timeout[32];
+
+	left = dp_lock_timeout -
+		TimestampDifferenceMilliseconds(attempt->start, GetCurrentTimestamp());
+	if (left <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("canceling statement due to lock timeout")));
+	snprintf(timeout, sizeof(timeout), "%ld", left);
+	set_config_option("lock_timeout", timeout, PGC_USERSET,
+					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return left;
 }
 
 /*
@@ -81,23 +157,12 @@ sleep_ms(long ms)
 static bool
 lock_one(LockAttempt *attempt, Oid relid, LOCKMODE mode)
 {
-	long		left;
-	char		timeout[32];
-
 	if (ConditionalLockRelationOid(relid, mode))
 		return true;
 	if (attempt == NULL)
 		return false;
 	attempt->waiting_for = relid;
-	left = dp_lock_timeout -
-		TimestampDifferenceMilliseconds(attempt->start, GetCurrentTimestamp());
-	if (left <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("canceling statement due to lock timeout")));
-	snprintf(timeout, sizeof(timeout), "%ld", left);
-	set_config_option("lock_timeout", timeout, PGC_USERSET,
-					  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) bound_wait(attempt);
 	LockRelationOid(relid, mode);
 	return true;
 }
@@ -193,8 +258,29 @@ lock_without_waiting(DpLockTarget *target)
 }
 
 /*
+ * The work of a remote target, inside the attempt and under its local
+ * locks: every lock wait, here (a Citus table's placement on this node,
+ * Citus's own metadata locks) and on the other nodes, is bounded by what is
+ * left of the attempt.  The settings the work itself makes for the rest of
+ * the transaction (Citus sets some) are kept.
+ */
+static void
+remote_work(LockAttempt *attempt)
+{
+	DpLockTarget *target = attempt->target;
+	long		left;
+
+	attempt->remote = true;
+	left = bound_wait(attempt);
+	dp_citus_bound_remote_waits(left);
+	target->work(target, target->work_arg);
+	dp_citus_end_remote_waits();
+	attempt->remote = false;
+}
+
+/*
  * One attempt, in a subtransaction: what it locked is released with it if
- * it fails.
+ * it fails, on this node and on the others.
  */
 static void
 lock_attempt(void *arg)
@@ -205,7 +291,10 @@ lock_attempt(void *arg)
 	List	   *modes = NIL;
 
 	attempt->start = GetCurrentTimestamp();
+	attempt->remote = false;
 	(void) take_locks(attempt->target, attempt, &taken, &modes);
+	if (attempt->target->remote)
+		remote_work(attempt);
 	AtEOXact_GUC(true, nestlevel);
 }
 
@@ -213,6 +302,9 @@ lock_attempt(void *arg)
 static int
 errdetail_attempts(const DpLockTarget *target)
 {
+	if (target->remote)
+		return errdetail("Each attempt waited at most %d ms for an ACCESS EXCLUSIVE lock on the table, its partitions or children and their shard placements on every node.",
+						 dp_lock_timeout);
 	if (target->mode != AccessExclusiveLock)
 		return errdetail("Each attempt waited at most %d ms for an ACCESS SHARE lock on the table.",
 						 dp_lock_timeout);
@@ -225,12 +317,13 @@ errdetail_attempts(const DpLockTarget *target)
 
 /*
  * Lock target->relid in target->mode (and its descendants, and the audit
- * table, as asked) with bounded waits; see the file header.  On success the
- * locks belong to the caller's transaction, target->relids lists the table
- * and then every descendant as they are under the locks, and
- * target->attempts says how many attempts it took.  When every attempt
- * fails, raises 55P03.  Any other error (the query canceled, a relation
- * gone) is raised as itself.
+ * table, as asked) with bounded waits, and run target->work under the
+ * locks; see the file header.  On success the locks belong to the caller's
+ * transaction, target->relids lists the table and then every descendant as
+ * they are under the locks, and target->attempts says how many attempts it
+ * took.  When every attempt fails, raises 55P03.  Any other error (the
+ * query canceled, a relation gone, a worker that cannot be reached) is
+ * raised as itself.
  */
 void
 dp_lock_table(DpLockTarget *target)
@@ -242,8 +335,12 @@ dp_lock_table(DpLockTarget *target)
 	attempt.target = target;
 
 	target->attempts = 1;
-	if (lock_without_waiting(target))
+	if (!target->remote && lock_without_waiting(target))
+	{
+		if (target->work != NULL)
+			target->work(target, target->work_arg);
 		return;
+	}
 
 	for (int n = 1;; n++)
 	{
@@ -251,14 +348,29 @@ dp_lock_table(DpLockTarget *target)
 		const char *waited_for;
 
 		target->attempts = n;
+		if (n > 1 && has_client() && !pq_check_connection())
+			client_lost();
 		edata = dp_try_in_subtransaction(lock_attempt, &attempt, true);
 		if (edata == NULL)
+		{
+			if (!target->remote && target->work != NULL)
+				target->work(target, target->work_arg);
 			return;
+		}
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE &&
 			edata->sqlerrcode != ERRCODE_T_R_DEADLOCK_DETECTED)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 
+		if (n >= attempts && attempt.remote)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg_plural("could not lock table \"%s\" after %d attempt",
+								   "could not lock table \"%s\" after %d attempts",
+								   attempts, target->relname, attempts),
+					 errdetail_attempts(target),
+					 errhint("Another transaction holds a lock on a shard placement of \"%s\" on a Citus node. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
+							 target->relname)));
 		if (n >= attempts)
 		{
 			waited_for = get_rel_name(attempt.waiting_for);

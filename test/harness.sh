@@ -22,6 +22,9 @@
 #   core    PostgreSQL's own regression suite without the extension, with it
 #           under enforce = warn and under enforce = error, each test compared
 #           with the run without it (test/core/run.sh; make test-core)
+#   citus   with an installed Citus: build, install, and run the Citus suite
+#           on a throwaway coordinator and two workers (test/citus/run.sh;
+#           make test-citus); without Citus, says so and passes
 #   fuzz    the fuzzer (test/fuzz/run.py), FUZZ_CASES cases (100,000 unless
 #           set) of seed FUZZ_SEED (1 unless set), against a private install
 #           of the build in a throwaway cluster of its own: it touches
@@ -448,12 +451,30 @@ cmd_core() {
 	bash test/core/run.sh
 }
 
+# The Citus suite needs Citus installed in this PostgreSQL; it is not a
+# Debian package, and nothing here builds it.
+cmd_citus() {
+	local pkglib sharedir
+
+	pkglib=$("$PGBIN/pg_config" --pkglibdir 2>/dev/null || echo "/usr/lib/postgresql/$PGVER/lib")
+	sharedir=$("$PGBIN/pg_config" --sharedir 2>/dev/null || echo "/usr/share/postgresql/$PGVER")
+	if [ ! -f "$pkglib/citus.so" ] || [ ! -f "$sharedir/extension/citus.control" ]; then
+		echo "SKIP: Citus is not installed in PostgreSQL $PGVER ($pkglib/citus.so, $sharedir/extension/citus.control):"
+		echo "      make test-citus needs an installed Citus 13 for PostgreSQL $PGVER; nothing was run (see README, Citus)."
+		return 0
+	fi
+	install_missing
+	build_and_install
+	bash test/citus/run.sh
+}
+
 case "${1:-}" in
 	test) cmd_test ;;
 	demo) cmd_demo ;;
 	bench) cmd_bench ;;
 	fuzz) cmd_fuzz ;;
 	core) cmd_core ;;
+	citus) cmd_citus ;;
 	_server_suites) san_dir=${3:-}; run_server_suites "$2" ;;
-	*) echo "usage: $0 test|demo|bench|fuzz|core" >&2; exit 2 ;;
+	*) echo "usage: $0 test|demo|bench|fuzz|core|citus" >&2; exit 2 ;;
 esac
