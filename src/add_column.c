@@ -1053,6 +1053,17 @@ set_column_default(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(dp_audit(&event));
 }
 
+/* How many rows the tables have, as the notes of explain_add_column say it. */
+static char *
+rows_note(double rows, bool rows_known)
+{
+	if (!rows_known)
+		return pstrdup("rows unknown until ANALYZE");
+	return psprintf(ngettext("about %.0f row", "about %.0f rows",
+							 (unsigned long) rows),
+					rows);
+}
+
 /* The note on step 2 of explain_add_column: what ADD COLUMN will do. */
 static char *
 add_column_note(const DefaultCheck *check, int tables, double rows,
@@ -1060,12 +1071,7 @@ add_column_note(const DefaultCheck *check, int tables, double rows,
 {
 	char	   *rows_text;
 
-	if (!rows_known)
-		rows_text = pstrdup("rows unknown until ANALYZE");
-	else
-		rows_text = psprintf(ngettext("about %.0f row", "about %.0f rows",
-									  (unsigned long) rows),
-							 rows);
+	rows_text = rows_note(rows, rows_known);
 
 	if (!check->rewrites)
 		return psprintf(ngettext("fast default: the value is stored once in the catalog; no rewrite and no scan of %d table, %s",
@@ -1105,12 +1111,7 @@ citus_add_column_note(const DefaultCheck *check, const DpCitusTable *citus,
 	char	   *note;
 	char	   *refused;
 
-	if (!rows_known)
-		rows_text = pstrdup("rows unknown until ANALYZE");
-	else
-		rows_text = psprintf(ngettext("about %.0f row", "about %.0f rows",
-									  (unsigned long) rows),
-							 rows);
+	rows_text = rows_note(rows, rows_known);
 	shards = psprintf("%s (%s on %s)",
 					  counted(citus->shards, "Citus shard", "Citus shards"),
 					  counted(citus->placements, "placement", "placements"),

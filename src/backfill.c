@@ -173,12 +173,6 @@ alter_cmd(AlterTableType subtype, const char *name, Node *def)
 	return cmd;
 }
 
-static const char *
-qualified(TargetTable *target)
-{
-	return target->qualified;
-}
-
 /*
  * The state row of (relid, column), into bf; false if there is none.
  * Leaves bf->phase NULL then.
@@ -404,14 +398,14 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 						   get_typcollation(check->typid));
 	coldef->location = -1;
 	dp_run_alter(target, alter_cmd(AT_AddColumn, NULL, (Node *) coldef),
-				 psprintf("ALTER TABLE %s ADD COLUMN %s %s", qualified(target),
+				 psprintf("ALTER TABLE %s ADD COLUMN %s %s", target->qualified,
 						  quote_identifier(bf->column), check->type_name),
 				 NULL);
 	attnum = get_attnum(bf->relid, bf->column);
 
 	/* the default, for the rows written from now on and for the batches */
 	dp_run_alter(target, alter_cmd(AT_ColumnDefault, bf->column, dp_default_raw_tree(check)),
-				 psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", qualified(target),
+				 psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", target->qualified,
 						  quote_identifier(bf->column), check->normalized),
 				 check);
 	dp_check_stored_default(target, bf->column, check);
@@ -433,7 +427,7 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 	con->location = -1;
 	dp_run_alter(target, alter_cmd(AT_AddConstraint, NULL, (Node *) con),
 				 psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID",
-						  qualified(target), quote_identifier(con->conname),
+						  target->qualified, quote_identifier(con->conname),
 						  quote_identifier(bf->column)),
 				 NULL);
 
@@ -449,7 +443,7 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 	trig->events = TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE;
 	run_utility((Node *) trig,
 				psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s.%s('%d')",
-						 quote_identifier(trig->trigname), qualified(target),
+						 quote_identifier(trig->trigname), target->qualified,
 						 dp_extension_schema_quoted(), FILL_FUNCTION, attnum));
 
 	/* where the rows older than the trigger end */
@@ -460,7 +454,7 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 		bf->walk_column = keep(bf, get_attname(bf->relid, pk, false));
 		bf->end_position = query_value(bf, psprintf("SELECT max(%s) FROM %s",
 													quote_identifier(bf->walk_column),
-													qualified(target)),
+													target->qualified),
 									   0, NULL, NULL, NULL);
 		bf->position = NULL;
 	}
