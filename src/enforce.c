@@ -1138,8 +1138,8 @@ dp_refuse_rewrite_size(const char *relname, int64 size, bool own)
 			 errdetail("The table takes %s, more than defaults_policy.max_rewrite_size (%s); a rewrite holds an ACCESS EXCLUSIVE lock for as long as it takes.",
 					   dp_size_text(size), dp_size_text(dp_max_rewrite_size)),
 			 own ?
-			 errhint("Use a default that needs no rewrite (a static or stable one), or raise defaults_policy.max_rewrite_size for this transaction.") :
-			 errhint("To add a column, use add_column_with_default() with a default that needs no rewrite (a static or stable one); or raise defaults_policy.max_rewrite_size for this transaction.")));
+			 errhint("Use a default that needs no rewrite (a static or stable one), or add the column online with CALL add_column_with_default_concurrently(), which fills existing rows in batches; or raise defaults_policy.max_rewrite_size for this transaction.") :
+			 errhint("To add a column, use CALL add_column_with_default_concurrently(), which fills existing rows in batches, or add_column_with_default() with a default that needs no rewrite (a static or stable one); or raise defaults_policy.max_rewrite_size for this transaction.")));
 }
 
 /*
