@@ -362,15 +362,6 @@ dp_lock_table(DpLockTarget *target)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 
-		if (n >= attempts && attempt.remote)
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg_plural("could not lock table \"%s\" after %d attempt",
-								   "could not lock table \"%s\" after %d attempts",
-								   attempts, target->relname, attempts),
-					 errdetail_attempts(target),
-					 errhint("Another transaction holds a lock on a shard placement of \"%s\" on a Citus node. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
-							 target->relname)));
 		if (n >= attempts)
 		{
 			waited_for = get_rel_name(attempt.waiting_for);
@@ -382,6 +373,9 @@ dp_lock_table(DpLockTarget *target)
 								   "could not lock table \"%s\" after %d attempts",
 								   attempts, target->relname, attempts),
 					 errdetail_attempts(target),
+					 attempt.remote ?
+					 errhint("Another transaction holds a lock on a shard placement of \"%s\" on a Citus node. Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
+							 target->relname) :
 					 errhint("Another transaction holds a lock on \"%s\". Try again later, or raise defaults_policy.lock_timeout or defaults_policy.lock_retries.",
 							 waited_for)));
 		}
