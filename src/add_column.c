@@ -115,8 +115,6 @@ typedef struct SetDefaultWork
 static void read_citus(TargetTable *target);
 static void lock_target_and_run(TargetTable *target, LOCKMODE mode, int flags,
 								void (*work) (void *arg), void *arg);
-static bool existing_column(Oid relid, const char *column, Oid *typid,
-							int32 *typmod, bool *notnull);
 static void check_descendants(TargetTable *target, const char *column,
 							  List *relids);
 static List *relfilenodes(List *relids);
@@ -391,7 +389,6 @@ dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 		  const DefaultCheck *check)
 {
 	AlterTableStmt *stmt = makeNode(AlterTableStmt);
-	PlannedStmt *pstmt = makeNode(PlannedStmt);
 	int			nestlevel = -1;
 	Node	   *saved_own;
 
@@ -407,12 +404,6 @@ dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 				 errmsg("table \"%s\" was renamed or replaced concurrently",
 						target->relname)));
 
-	pstmt->commandType = CMD_UTILITY;
-	pstmt->canSetTag = false;
-	pstmt->utilityStmt = (Node *) stmt;
-	pstmt->stmt_location = -1;
-	pstmt->stmt_len = 0;
-
 	if (check != NULL && (check->canonical_input || check->raw == NULL))
 	{
 		nestlevel = dp_enter_canonical_input(false);
@@ -425,8 +416,7 @@ dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 	dp_enforce_own_begin((Node *) stmt, &saved_own);
 	PG_TRY();
 	{
-		ProcessUtility(pstmt, statement, false, PROCESS_UTILITY_QUERY, NULL,
-					   NULL, None_Receiver, NULL);
+		dp_run_utility((Node *) stmt, statement);
 	}
 	PG_FINALLY();
 	{
@@ -435,6 +425,25 @@ dp_run_alter(TargetTable *target, AlterTableCmd *cmd, const char *statement,
 	PG_END_TRY();
 	if (nestlevel >= 0)
 		AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * Run a utility statement built as a tree through ProcessUtility, as a
+ * top-level statement would run, and make its effects visible.  text is
+ * its text, for event triggers and logging hooks only.
+ */
+void
+dp_run_utility(Node *stmt, const char *text)
+{
+	PlannedStmt *pstmt = makeNode(PlannedStmt);
+
+	pstmt->commandType = CMD_UTILITY;
+	pstmt->canSetTag = false;
+	pstmt->utilityStmt = stmt;
+	pstmt->stmt_location = -1;
+	pstmt->stmt_len = 0;
+	ProcessUtility(pstmt, text, false, PROCESS_UTILITY_QUERY, NULL, NULL,
+				   None_Receiver, NULL);
 	CommandCounterIncrement();
 }
 
@@ -558,22 +567,32 @@ dp_table_arg(FunctionCallInfo fcinfo)
 	return PG_GETARG_OID(0);
 }
 
-/* The column as it exists (not dropped, not a system column), or false. */
-static bool
-existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
-				bool *notnull)
+/*
+ * The type of a relation's column, by name, and whether it is NOT NULL
+ * (notnull may be NULL); false if the relation has no such column, or it
+ * is dropped or a system column.
+ */
+bool
+dp_existing_column(Oid relid, const char *column, Oid *typid, int32 *typmod,
+				   bool *notnull)
 {
 	HeapTuple	tuple = SearchSysCacheAttName(relid, column);
 	Form_pg_attribute att;
+	bool		found;
 
 	if (!HeapTupleIsValid(tuple))
 		return false;
 	att = (Form_pg_attribute) GETSTRUCT(tuple);
-	*typid = att->atttypid;
-	*typmod = att->atttypmod;
-	*notnull = att->attnotnull;
+	found = att->attnum > 0;
+	if (found)
+	{
+		*typid = att->atttypid;
+		*typmod = att->atttypmod;
+		if (notnull)
+			*notnull = att->attnotnull;
+	}
 	ReleaseSysCache(tuple);
-	return true;
+	return found;
 }
 
 /*
@@ -589,7 +608,7 @@ dp_column_is_no_op(TargetTable *target, const char *column,
 	int32		typmod;
 	bool		notnull;
 
-	if (!existing_column(target->relid, column, &typid, &typmod, &notnull))
+	if (!dp_existing_column(target->relid, column, &typid, &typmod, &notnull))
 		return false;
 	if (!if_not_exists)
 		ereport(ERROR,
@@ -639,7 +658,7 @@ check_descendants(TargetTable *target, const char *column, List *relids)
 					 errmsg("cannot add column to table \"%s\"", target->relname),
 					 errdetail("Its partition or child \"%s\" is a foreign table, whose rows are stored outside the database and would not get the column.",
 							   relname)));
-		if (existing_column(relid, column, &typid, &typmod, &notnull))
+		if (dp_existing_column(relid, column, &typid, &typmod, &notnull))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("column \"%s\" of relation \"%s\" already exists",
@@ -964,7 +983,7 @@ set_default_locked(void *arg)
 	AlterTableCmd *cmd;
 
 	dp_recheck_safety(check);
-	if (!existing_column(target->relid, column, &typid, &typmod, &notnull))
+	if (!dp_existing_column(target->relid, column, &typid, &typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
@@ -1015,7 +1034,7 @@ set_column_default(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot alter system column \"%s\"", column)));
 	dp_open_target(relid, TARGET_PARTITION_OK, &target);
-	if (!existing_column(relid, column, &work.typid, &work.typmod, &notnull))
+	if (!dp_existing_column(relid, column, &work.typid, &work.typmod, &notnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",

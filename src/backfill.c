@@ -65,7 +65,6 @@
 #include "storage/latch.h"
 #include "storage/lock.h"
 #include "tcop/pquery.h"
-#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -144,22 +143,6 @@ next_transaction(void)
 {
 	SPI_commit();
 	EnsurePortalSnapshotExists();
-}
-
-/* Run a utility statement built as a tree, as a top-level one would run. */
-static void
-run_utility(Node *stmt, const char *text)
-{
-	PlannedStmt *pstmt = makeNode(PlannedStmt);
-
-	pstmt->commandType = CMD_UTILITY;
-	pstmt->canSetTag = false;
-	pstmt->utilityStmt = stmt;
-	pstmt->stmt_location = -1;
-	pstmt->stmt_len = 0;
-	ProcessUtility(pstmt, text, false, PROCESS_UTILITY_QUERY, NULL, NULL,
-				   None_Receiver, NULL);
-	CommandCounterIncrement();
 }
 
 static AlterTableCmd *
@@ -441,7 +424,7 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 	trig->row = true;
 	trig->timing = TRIGGER_TYPE_BEFORE;
 	trig->events = TRIGGER_TYPE_INSERT | TRIGGER_TYPE_UPDATE;
-	run_utility((Node *) trig,
+	dp_run_utility((Node *) trig,
 				psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s.%s('%d')",
 						 quote_identifier(trig->trigname), target->qualified,
 						 dp_extension_schema_quoted(), FILL_FUNCTION, attnum));
@@ -873,7 +856,7 @@ finish(Backfill *bf)
 										  makeString(trigger_name(attnum))));
 	drop->behavior = DROP_RESTRICT;
 	drop->missing_ok = true;
-	run_utility((Node *) drop,
+	dp_run_utility((Node *) drop,
 				psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(trigger_name(attnum)),
 						 target.qualified));
 	if (!bf->keep_default)
@@ -951,7 +934,7 @@ drop_stale_triggers(TargetTable *target)
 											  makeString(target->relname),
 											  makeString(tgname)));
 		drop->behavior = DROP_RESTRICT;
-		run_utility((Node *) drop,
+		dp_run_utility((Node *) drop,
 					psprintf("DROP TRIGGER %s ON %s", quote_identifier(tgname),
 							 target->qualified));
 	}

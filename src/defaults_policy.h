@@ -311,6 +311,9 @@ extern bool dp_column_is_no_op(TargetTable *target, const char *column,
 extern Node *dp_default_raw_tree(const DefaultCheck *check);
 extern void dp_run_alter(TargetTable *target, AlterTableCmd *cmd,
 						 const char *statement, const DefaultCheck *check);
+extern void dp_run_utility(Node *stmt, const char *text);
+extern bool dp_existing_column(Oid relid, const char *column, Oid *typid,
+							   int32 *typmod, bool *notnull);
 extern void dp_check_stored_default(TargetTable *target, const char *column,
 									const DefaultCheck *check);
 extern Datum dp_add_column(TargetTable *target, const char *column,

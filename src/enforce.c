@@ -443,22 +443,6 @@ is_serial(TypeName *type_name)
 	return false;
 }
 
-/* The type of a relation's column, by name; false if there is none. */
-static bool
-column_type(Oid relid, const char *column, Oid *typid, int32 *typmod)
-{
-	AttrNumber	attnum;
-	Oid			collid;
-
-	if (!OidIsValid(relid))
-		return false;
-	attnum = get_attnum(relid, column);
-	if (attnum <= 0)
-		return false;
-	get_atttypetypmodcoll(relid, attnum, typid, typmod, &collid);
-	return true;
-}
-
 static Oid
 relation_owner(Oid relid)
 {
@@ -517,7 +501,7 @@ start_create_table(EnforceFrame *frame, CreateStmt *stmt)
 				continue;
 			}
 			if (coldef->typeName == NULL &&
-				!column_type(typed_relid, coldef->colname, &typid, &typmod))
+				!dp_existing_column(typed_relid, coldef->colname, &typid, &typmod, NULL))
 				continue;
 			judge_column(frame, coldef, typid, typmod, InvalidOid,
 						 stmt->relation->relname);
@@ -579,7 +563,7 @@ start_alter_table(EnforceFrame *frame, AlterTableStmt *stmt)
 					type_name = coldef->typeName;
 			}
 			if (type_name == NULL &&
-				!column_type(relid, cmd->name, &typid, &typmod))
+				!dp_existing_column(relid, cmd->name, &typid, &typmod, NULL))
 				continue;
 			judge_clause(frame, cmd->name, cmd->def, type_name, typid, typmod,
 						 owner, column_what(cmd->name, stmt->relation->relname));
