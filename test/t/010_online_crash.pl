@@ -99,6 +99,39 @@ SELECT (SELECT attnotnull || ' ' || atthasdef FROM pg_attribute
 						 WHERE conrelid = '$table'::regclass AND contype = 'c')});
 }
 
+# After a CALL that completed: every row of $table has a value of $column,
+# each its own; each of the $filled rows older than the backfill was filled
+# by exactly one committed update (the fills table) and kept its value; the
+# values committed before the $stopped stayed; the column is in its end
+# state.
+sub check_filled
+{
+	my ($table, $key, $column, $total, $filled, $stopped) = @_;
+	is( $node->safe_psql(
+			'postgres',
+			qq{SELECT count(*) || ' ' || count($column) || ' ' || count(DISTINCT $column) FROM $table}),
+		join(' ', ($total) x 3),
+		"$table: every row has a value, each its own");
+	is( $node->safe_psql(
+			'postgres',
+			qq{SELECT count(*) || ' ' || count(DISTINCT key) FROM fills WHERE tbl = '$table'}),
+		"$filled $filled",
+		"$table: every row older than the backfill was filled by exactly one committed update");
+	is( $node->safe_psql(
+			'postgres',
+			qq{SELECT count(*) FROM fills f JOIN $table t ON t.$key = f.key
+			  WHERE f.tbl = '$table' AND f.value <> t.${column}::text}),
+		'0', "$table: no value changed after its row was filled");
+	is( $node->safe_psql(
+			'postgres',
+			qq{SELECT count(*) FROM ${table}_before b JOIN $table t USING ($key) WHERE t.$column = b.$column}),
+		$node->safe_psql('postgres', "SELECT count(*) FROM ${table}_before"),
+		"$table: the values committed before the $stopped stayed");
+	is(column_state($table, $column), 'true false triggers 0 checks 0',
+		"$table: NOT NULL, the default dropped, no fill trigger, no check");
+	return;
+}
+
 # ---------------------------------------------------------------------------
 # 1. The primary key walk: the backend is killed in the middle of a batch
 # ---------------------------------------------------------------------------
@@ -166,28 +199,7 @@ is($rc, 0, 'the same CALL again succeeds') or diag($err);
 like($err, qr/resuming the backfill of column "no" of table public.accounts in phase "backfilling"/,
 	'... resuming where the state says');
 
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) || ' ' || count(no) || ' ' || count(DISTINCT no) FROM accounts}),
-	join(' ', ($rows + 3) x 3),
-	'every row has a value, each its own');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) || ' ' || count(DISTINCT key) FROM fills WHERE tbl = 'accounts'}),
-	"$rows $rows",
-	'every row older than the backfill was filled by exactly one committed update');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) FROM fills f JOIN accounts a ON a.id = f.key
-		  WHERE f.tbl = 'accounts' AND f.value <> a.no::text}),
-	'0', 'no value changed after its row was filled');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) FROM accounts_before b JOIN accounts a USING (id) WHERE a.no = b.no}),
-	$node->safe_psql('postgres', 'SELECT count(*) FROM accounts_before'),
-	'the values committed before the crash stayed');
-is(column_state('accounts', 'no'), 'true false triggers 0 checks 0',
-	'NOT NULL, the default dropped, no fill trigger, no check');
+check_filled('accounts', 'id', 'no', $rows + 3, $rows, 'crash');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT string_agg(action || ' ' || coalesce(detail->>'path', detail->>'rows'), ', ' ORDER BY id)
@@ -306,28 +318,7 @@ is( $node->safe_psql(
 is($rc, 0, 'the same CALL again succeeds') or diag($err);
 like($err, qr/resuming the backfill of column "token" of table public.events in phase "validating"/,
 	'... resuming at VALIDATE');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) || ' ' || count(token) || ' ' || count(DISTINCT token) FROM events}),
-	join(' ', ($events) x 3),
-	'every row has a value, each its own');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) || ' ' || count(DISTINCT key) FROM fills WHERE tbl = 'events'}),
-	"$events $events",
-	'every row was filled by exactly one committed update');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) FROM fills f JOIN events e ON e.seq = f.key
-		  WHERE f.tbl = 'events' AND f.value <> e.token::text}),
-	'0', 'no value changed after its row was filled');
-is( $node->safe_psql(
-		'postgres',
-		q{SELECT count(*) FROM events_before b JOIN events e USING (seq) WHERE e.token = b.token}),
-	$node->safe_psql('postgres', 'SELECT count(*) FROM events_before'),
-	'the values committed before the first stop stayed');
-is(column_state('events', 'token'), 'true false triggers 0 checks 0',
-	'NOT NULL, the default dropped, no fill trigger, no check');
+check_filled('events', 'seq', 'token', $events, $events, 'first stop');
 is( $node->safe_psql(
 		'postgres',
 		q{SELECT string_agg(action || ' ' || coalesce(detail->>'path', detail->>'rows'), ', ' ORDER BY id)
