@@ -470,27 +470,36 @@ def compare(work, src, enforce):
         if differs_from_expected(suite, test, base_out[test]):
             skew.append(test)
 
-    # warn
-    identical = 0
+    identical = {'warn': 0, 'error': 0}
     listing_tests = {'warn': [], 'error': []}
+
+    def differing(run):
+        """(test, base, out) of each test whose output under run differs
+        from the baseline's, both normalized; counts the identical ones and
+        the lost connections, and notes the outputs that list our objects."""
+        nonlocal crashes
+        for test in tests:
+            path = os.path.join(work, run, 'results', test + '.out')
+            if test not in base_out or not os.path.exists(path):
+                if test in base_out:
+                    missing.append(f'{run}/{test}')
+                continue
+            out = read_lines(path)
+            if any(CRASH_OUTPUT.search(l) for l in out):
+                crashes += 1
+                fail(f'{run}: {test}: the connection was lost')
+            if out == base_out[test]:
+                identical[run] += 1
+                continue
+            base, out, listing = normalized(base_out[test], out, names)
+            if listing:
+                listing_tests[run].append(test)
+            yield test, base, out
+
+    # warn
     warned_tests = collections.Counter()
     warn_problems = {}
-    for test in tests:
-        path = os.path.join(work, 'warn', 'results', test + '.out')
-        if test not in base_out or not os.path.exists(path):
-            if test in base_out:
-                missing.append(f'warn/{test}')
-            continue
-        out = read_lines(path)
-        if any(CRASH_OUTPUT.search(l) for l in out):
-            crashes += 1
-            fail(f'warn: {test}: the connection was lost')
-        if out == base_out[test]:
-            identical += 1
-            continue
-        base, out, listing = normalized(base_out[test], out, names)
-        if listing:
-            listing_tests['warn'].append(test)
+    for test, base, out in differing('warn'):
         shown, problems = compare_warn(base, out, ours('warn', test, 'WARNING'))
         if shown:
             warned_tests[test] = len(shown)
@@ -506,29 +515,13 @@ def compare(work, src, enforce):
         fail(f'warn: {e.test}: the extension raised {e.severity} {e.state}: {short(e.message)}')
 
     # error
-    error_identical = 0
     listing_only = 0
     hunks = []
     kinds = collections.Counter()
     refused_tests = collections.Counter()
     downstream_tests = []
     error_problems = {}
-    for test in tests:
-        path = os.path.join(work, 'error', 'results', test + '.out')
-        if test not in base_out or not os.path.exists(path):
-            if test in base_out:
-                missing.append(f'error/{test}')
-            continue
-        out = read_lines(path)
-        if any(CRASH_OUTPUT.search(l) for l in out):
-            crashes += 1
-            fail(f'error: {test}: the connection was lost')
-        if out == base_out[test]:
-            error_identical += 1
-            continue
-        base, out, listing = normalized(base_out[test], out, names)
-        if listing:
-            listing_tests['error'].append(test)
+    for test, base, out in differing('error'):
         if out == base:
             listing_only += 1
             continue
@@ -572,7 +565,7 @@ def compare(work, src, enforce):
         print('    (an older suite than the server; the runs are compared with the baseline, not with expected/)')
     listed = set(listing_tests['warn']) - set(warn_problems)
     only_warnings = set(warned_tests) - set(warn_problems) - listed
-    print(f'--- warn: {identical} tests identical to the baseline, {len(only_warnings)} differing '
+    print(f'--- warn: {identical["warn"]} tests identical to the baseline, {len(only_warnings)} differing '
           f'only by extension WARNINGs, {len(listed)} by listing the extension\'s own objects'
           f'{" (and WARNINGs)" if listed & set(warned_tests) else ""}, '
           f'{len(warn_problems)} with other differences')
@@ -599,7 +592,7 @@ def compare(work, src, enforce):
             print(f'        ... and {len(problems) - 5} more')
 
     print(f'--- error: {len(refusals)} refusals (extension ERRORs in the server log) in '
-          f'{len({e.test for e in refusals})} tests; {error_identical} tests identical to the '
+          f'{len({e.test for e in refusals})} tests; {identical["error"]} tests identical to the '
           f'baseline, {listing_only} differing only by listing the extension\'s own objects, '
           f'{len(refused_tests)} with refusals of their own, {len(downstream_tests)} without')
     print(f'    {len(refusals) - len(refused_anyway)} refusals of statements that succeed without the '
