@@ -29,6 +29,11 @@ ROLE = "dp_migrator"
 PASSWORD = "dp_migrator secret"
 TEMPLATE = "template_defaults_policy"
 
+# What the note and attrs columns of both projects' literal migrations
+# hold: quotes, %, :word and $$ inside literals, through every layer
+NOTE = 'it\'s 50% off: :word \\o/ "quoted" $$ %(x)s'
+ATTRS = {"note": "it's 50% off: :word", "path": "C:\\temp"}
+
 # The template recipe of the README, as the superuser runs it in psql.
 TEMPLATE_RECIPE = r"""
 CREATE DATABASE template_defaults_policy;

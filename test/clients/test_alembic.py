@@ -21,8 +21,6 @@ DB = "dp_alembic"  # online
 DB_SQL = "dp_alembic_sql"  # offline: upgrade --sql through psql
 ROWS = 1000
 
-NOTE = 'it\'s 50% off: :word \\o/ "quoted" $$ %(x)s'
-ATTRS = {"note": "it's 50% off: :word", "path": "C:\\temp"}
 
 # (audit table name, regclass text, column, expression audited, default kept)
 COLUMNS = [
@@ -98,7 +96,7 @@ class AlembicTest(unittest.TestCase):
         self.figures.append("alembic upgrade head over %d rows: %.2f s" % (ROWS, seconds))
         rows, uuids, placed_at, constants, currency, note, attrs, score = migrated_values(DB)
         self.assertEqual((rows, uuids, placed_at, constants), (ROWS, ROWS, 1, 1))
-        self.assertEqual((currency, note, json.loads(attrs), score), ("eur", NOTE, ATTRS, 0))
+        self.assertEqual((currency, note, json.loads(attrs), score), ("eur", support.NOTE, support.ATTRS, 0))
         self.figures.append("%d rows, %d distinct public_id" % (rows, uuids))
 
     def test_03_one_audit_row_each_not_null_default_dropped(self):

@@ -25,8 +25,6 @@ DB_PSQL = "dp_django_psql"  # the same migrations, as sqlmigrate prints them, th
 DB_BARE = "dp_django_bare"  # no extension: CreateExtension makes it
 ROWS = 1000
 
-NOTE = 'it\'s 50% off: :word \\o/ "quoted" $$ %(x)s'
-ATTRS = {"note": "it's 50% off: :word", "path": "C:\\temp"}
 
 # (audit table name, regclass text, column, expression audited, DEFAULT
 # kept): every column that 0002 and 0003 add
@@ -210,8 +208,8 @@ class DjangoTest(unittest.TestCase):
         self.assertTrue(today)
         self.assertEqual(constants, 1)
         self.assertEqual(currency, "eur")
-        self.assertEqual(note, NOTE)
-        self.assertEqual(json.loads(attrs), ATTRS)
+        self.assertEqual(note, support.NOTE)
+        self.assertEqual(json.loads(attrs), support.ATTRS)
         self.assertEqual(score, 0)
         self.figures.append("%d rows: %d distinct public_id, %d distinct tokens" % (rows, uuids, tokens))
 
