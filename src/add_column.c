@@ -190,9 +190,7 @@ read_citus(TargetTable *target)
 	List	   *relids = target->relids;
 
 	if (relids == NIL)
-		relids = has_subclass(target->relid) ?
-			find_all_inheritors(target->relid, NoLock, NULL) :
-			list_make1_oid(target->relid);
+		relids = dp_table_and_descendants(target->relid);
 	(void) dp_citus_table(target->relid, relids, &target->citus);
 }
 
@@ -350,9 +348,7 @@ refuse_large_citus_rewrite(TargetTable *target)
 {
 	int64		size;
 
-	size = dp_citus_size(has_subclass(target->relid) ?
-						 find_all_inheritors(target->relid, NoLock, NULL) :
-						 list_make1_oid(target->relid));
+	size = dp_citus_size(dp_table_and_descendants(target->relid));
 	if (size < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -516,6 +512,29 @@ dp_check_stored_default(TargetTable *target, const char *column,
 	}
 }
 
+/*
+ * ALTER COLUMN ... SET DEFAULT with the validated default, and the check
+ * that what was stored is what was validated; or, check NULL, DROP DEFAULT.
+ */
+void
+dp_alter_column_default(TargetTable *target, const char *column,
+						const DefaultCheck *check)
+{
+	AlterTableCmd *cmd = makeNode(AlterTableCmd);
+
+	cmd->subtype = AT_ColumnDefault;
+	cmd->name = pstrdup(column);
+	if (check == NULL)
+	{
+		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
+		return;
+	}
+	cmd->def = dp_default_raw_tree(check);
+	dp_run_alter(target, cmd, set_default_statement(target, column, check),
+				 check);
+	dp_check_stored_default(target, column, check);
+}
+
 /* The statements as text, for explain_add_column and the audit. */
 static char *
 add_column_statement(TargetTable *target, const char *column,
@@ -648,7 +667,6 @@ check_descendants(TargetTable *target, const char *column, List *relids)
 		char	   *relname = get_rel_name(relid);
 		Oid			typid;
 		int32		typmod;
-		bool		notnull;
 
 		if (relname == NULL)
 			continue;			/* dropped meanwhile */
@@ -658,7 +676,7 @@ check_descendants(TargetTable *target, const char *column, List *relids)
 					 errmsg("cannot add column to table \"%s\"", target->relname),
 					 errdetail("Its partition or child \"%s\" is a foreign table, whose rows are stored outside the database and would not get the column.",
 							   relname)));
-		if (dp_existing_column(relid, column, &typid, &typmod, &notnull))
+		if (dp_existing_column(relid, column, &typid, &typmod, NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("column \"%s\" of relation \"%s\" already exists",
@@ -804,25 +822,10 @@ add_column_locked(void *arg)
 	if (work->keep_default && work->coordinator_value != NULL)
 	{
 		/* the value is in the rows; the expression is the DEFAULT */
-		DefaultCheck *canonical = canonical_default(check);
-		AlterTableCmd *cmd = makeNode(AlterTableCmd);
-
-		cmd->subtype = AT_ColumnDefault;
-		cmd->name = pstrdup(column);
-		cmd->def = dp_default_raw_tree(canonical);
-		dp_run_alter(target, cmd,
-				  set_default_statement(target, column, canonical), canonical);
-		dp_check_stored_default(target, column, canonical);
+		dp_alter_column_default(target, column, canonical_default(check));
 	}
 	else if (!work->keep_default)
-	{
-		AlterTableCmd *cmd = makeNode(AlterTableCmd);
-
-		cmd->subtype = AT_ColumnDefault;
-		cmd->name = pstrdup(column);
-		cmd->def = NULL;
-		dp_run_alter(target, cmd, drop_default_statement(target, column), NULL);
-	}
+		dp_alter_column_default(target, column, NULL);
 	after = relfilenodes(target->relids);
 
 	forboth(lc1, before, lc2, after)
@@ -979,11 +982,9 @@ set_default_locked(void *arg)
 	DefaultCheck *check = work->check;
 	Oid			typid;
 	int32		typmod;
-	bool		notnull;
-	AlterTableCmd *cmd;
 
 	dp_recheck_safety(check);
-	if (!dp_existing_column(target->relid, column, &typid, &typmod, &notnull))
+	if (!dp_existing_column(target->relid, column, &typid, &typmod, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",
@@ -996,13 +997,7 @@ set_default_locked(void *arg)
 				 errhint("Try again.")));
 	if (target->citus.type != DP_CITUS_NONE)
 		check = canonical_default(check);
-
-	cmd = makeNode(AlterTableCmd);
-	cmd->subtype = AT_ColumnDefault;
-	cmd->name = pstrdup(column);
-	cmd->def = dp_default_raw_tree(check);
-	dp_run_alter(target, cmd, set_default_statement(target, column, check), check);
-	dp_check_stored_default(target, column, check);
+	dp_alter_column_default(target, column, check);
 }
 
 /*
@@ -1026,7 +1021,6 @@ set_column_default(PG_FUNCTION_ARGS)
 	SetDefaultWork work;
 	DpAuditEvent event = {0};
 	StringInfoData detail;
-	bool		notnull;
 
 	dp_citus_require_coordinator("set_column_default()");
 	if (SystemAttributeByName(column) != NULL)
@@ -1034,7 +1028,7 @@ set_column_default(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot alter system column \"%s\"", column)));
 	dp_open_target(relid, TARGET_PARTITION_OK, &target);
-	if (!dp_existing_column(relid, column, &work.typid, &work.typmod, &notnull))
+	if (!dp_existing_column(relid, column, &work.typid, &work.typmod, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation \"%s\" does not exist",

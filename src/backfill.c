@@ -387,11 +387,7 @@ start(Backfill *bf, TargetTable *target, DefaultCheck *check)
 	attnum = get_attnum(bf->relid, bf->column);
 
 	/* the default, for the rows written from now on and for the batches */
-	dp_run_alter(target, alter_cmd(AT_ColumnDefault, bf->column, dp_default_raw_tree(check)),
-				 psprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", target->qualified,
-						  quote_identifier(bf->column), check->normalized),
-				 check);
-	dp_check_stored_default(target, bf->column, check);
+	dp_alter_column_default(target, bf->column, check);
 
 	/* NOT NULL to come: checked for new rows at once, proved at step 4 */
 	colref = makeNode(ColumnRef);
@@ -860,10 +856,7 @@ finish(Backfill *bf)
 				psprintf("DROP TRIGGER IF EXISTS %s ON %s", quote_identifier(trigger_name(attnum)),
 						 target.qualified));
 	if (!bf->keep_default)
-		dp_run_alter(&target, alter_cmd(AT_ColumnDefault, bf->column, NULL),
-					 psprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", target.qualified,
-							  quote_identifier(bf->column)),
-					 NULL);
+		dp_alter_column_default(&target, bf->column, NULL);
 
 	bf->phase = keep(bf, "done");
 	bf->throttled = NULL;

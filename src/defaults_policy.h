@@ -247,6 +247,7 @@ struct DpLockTarget
 };
 
 extern void dp_lock_table(DpLockTarget *target);
+extern List *dp_table_and_descendants(Oid relid);
 
 /* citus.c */
 typedef enum DpCitusType
@@ -315,6 +316,8 @@ extern void dp_run_utility(Node *stmt, const char *text);
 extern bool dp_existing_column(Oid relid, const char *column, Oid *typid,
 							   int32 *typmod, bool *notnull);
 extern void dp_check_stored_default(TargetTable *target, const char *column,
+									const DefaultCheck *check);
+extern void dp_alter_column_default(TargetTable *target, const char *column,
 									const DefaultCheck *check);
 extern Datum dp_add_column(TargetTable *target, const char *column,
 						   DefaultCheck *check, bool keep_default,

@@ -42,7 +42,6 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
-#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -1070,8 +1069,8 @@ default_policy_enforce_end(PG_FUNCTION_ARGS)
 
 				if (!OidIsValid(relid))
 					break;
-				relids = stmt->relation->inh && has_subclass(relid) ?
-					find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid);
+				relids = stmt->relation->inh ?
+					dp_table_and_descendants(relid) : list_make1_oid(relid);
 				foreach(lc, relids)
 					end_relation(frame, command, lfirst_oid(lc),
 								 lfirst_oid(lc) == relid);

@@ -183,13 +183,25 @@ audit_relations(DpLockTarget *target)
 	return list_make2_oid(relid, seqid);
 }
 
-/* The table's descendants now, itself first; cheap when it has none. */
+/*
+ * A table and its partitions or children as they are now, itself first,
+ * nothing locked; cheap when it has none.
+ */
+List *
+dp_table_and_descendants(Oid relid)
+{
+	if (!has_subclass(relid))
+		return list_make1_oid(relid);
+	return find_all_inheritors(relid, NoLock, NULL);
+}
+
+/* The relations an attempt locks in target->mode. */
 static List *
 members(DpLockTarget *target)
 {
-	if (!target->descendants || !has_subclass(target->relid))
+	if (!target->descendants)
 		return list_make1_oid(target->relid);
-	return find_all_inheritors(target->relid, NoLock, NULL);
+	return dp_table_and_descendants(target->relid);
 }
 
 /*
